@@ -1,0 +1,55 @@
+#ifndef CCOVE_SYSTEM_H
+#define CCOVE_SYSTEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/// What a child process starts with. Every descriptor is inherited as the
+/// child's 0, 1 and 2; the rest of the agent's descriptors are closed.
+struct cove_spawn_options {
+  const char *path;
+  char *const *argv;
+  char *const *envp;
+  const char *cwd;          /* NULL keeps the agent's directory */
+  int stdin_fd;
+  int stdout_fd;
+  int stderr_fd;
+  int controlling_tty;      /* 1 when stdin is a terminal to take over */
+  int change_user;          /* 1 to switch to uid/gid/groups below */
+  uid_t uid;
+  gid_t gid;
+  const gid_t *groups;
+  size_t group_count;
+};
+
+/// Forks and executes. Returns 0 and the pid on success. When the program
+/// cannot be executed the child exits with 127 and the errno is returned in
+/// *exec_errno (the pid is still returned and must be reaped). Returns an
+/// errno when no child could be made at all.
+int cove_spawn(const struct cove_spawn_options *options, pid_t *pid, int *exec_errno);
+
+/// Opens a new pseudo-terminal. Returns 0 or an errno.
+int cove_open_pty(int *master, char *slave_name, size_t slave_name_size);
+int cove_set_window_size(int fd, unsigned short rows, unsigned short cols);
+/// Mixes bytes into the kernel entropy pool, crediting them. Returns 0 or an errno.
+int cove_add_entropy(const void *bytes, size_t count);
+int cove_mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data);
+int cove_move_mount(const char *source, const char *target);
+int cove_load_module(const char *path);
+int cove_become_subreaper(void);
+/// Blocks SIGTERM, SIGINT and SIGHUP in the calling thread (call it before any other thread exists).
+void cove_block_termination_signals(void);
+/// Waits for one of the blocked termination signals and returns it.
+int cove_wait_termination_signal(void);
+/// Watches a directory with inotify; returns 0 and a non-blocking descriptor, or an errno.
+int cove_watch_directory(const char *path, int *fd);
+/// pipe2 with O_CLOEXEC (and O_NONBLOCK on request). Returns 0 or an errno.
+int cove_pipe(int fds[2], int nonblock);
+int cove_power_off(int reboot);
+int cove_set_clock(int64_t unix_ns);
+int cove_set_hostname(const char *name, size_t length);
+
+#include "CCoveBridge.h"
+
+#endif

@@ -1,0 +1,202 @@
+#define _GNU_SOURCE
+#include "CCoveSystem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/random.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/reboot.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* Runs in the forked child: async-signal-safe system calls only. */
+static void child(const struct cove_spawn_options *o, int report) {
+  sigset_t none;
+  sigemptyset(&none);
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, _NSIG / 8);
+  for (int s = 1; s < _NSIG; s++) {
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(s, &dfl, NULL);
+  }
+  int err = 0;
+  if (setsid() < 0) goto fail;
+  if (o->controlling_tty && ioctl(o->stdin_fd, TIOCSCTTY, 0) < 0) goto fail;
+  int fds[3] = {o->stdin_fd, o->stdout_fd, o->stderr_fd};
+  for (int i = 0; i < 3; i++) {
+    /* dup2 onto itself would keep CLOEXEC set: move such descriptors first. */
+    if (fds[i] == i) {
+      int flags = fcntl(i, F_GETFD);
+      if (flags < 0 || fcntl(i, F_SETFD, flags & ~FD_CLOEXEC) < 0) goto fail;
+    } else if (dup2(fds[i], i) < 0) {
+      goto fail;
+    }
+  }
+  syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (fcntl(report, F_SETFD, FD_CLOEXEC) < 0) goto fail;
+  if (o->change_user) {
+    if (syscall(SYS_setgroups, o->group_count, o->groups) < 0) goto fail;
+    if (syscall(SYS_setresgid, o->gid, o->gid, o->gid) < 0) goto fail;
+    if (syscall(SYS_setresuid, o->uid, o->uid, o->uid) < 0) goto fail;
+  }
+  if (o->cwd && chdir(o->cwd) < 0) goto fail;
+  execve(o->path, o->argv, o->envp);
+fail:
+  err = errno;
+  (void)!write(report, &err, sizeof err);
+  _exit(127);
+}
+
+int cove_spawn(const struct cove_spawn_options *o, pid_t *pid, int *exec_errno) {
+  int report[2];
+  *exec_errno = 0;
+  if (pipe2(report, O_CLOEXEC) < 0) return errno;
+  pid_t p = fork();
+  if (p < 0) {
+    int err = errno;
+    close(report[0]);
+    close(report[1]);
+    return err;
+  }
+  if (p == 0) {
+    close(report[0]);
+    child(o, report[1]);
+  }
+  close(report[1]);
+  int err = 0;
+  ssize_t n;
+  do {
+    n = read(report[0], &err, sizeof err);
+  } while (n < 0 && errno == EINTR);
+  close(report[0]);
+  if (n == (ssize_t)sizeof err) *exec_errno = err;
+  *pid = p;
+  return 0;
+}
+
+int cove_open_pty(int *master, char *slave_name, size_t slave_name_size) {
+  int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  if (grantpt(fd) < 0 || unlockpt(fd) < 0 || ptsname_r(fd, slave_name, slave_name_size) != 0) {
+    int err = errno;
+    close(fd);
+    return err;
+  }
+  *master = fd;
+  return 0;
+}
+
+int cove_set_window_size(int fd, unsigned short rows, unsigned short cols) {
+  struct winsize size = {.ws_row = rows, .ws_col = cols};
+  return ioctl(fd, TIOCSWINSZ, &size) < 0 ? errno : 0;
+}
+
+int cove_add_entropy(const void *bytes, size_t count) {
+  if (count > 4096) return EINVAL;
+  struct {
+    int entropy_count;
+    int buf_size;
+    unsigned char buf[4096];
+  } info;
+  info.entropy_count = (int)(count * 8);
+  info.buf_size = (int)count;
+  memcpy(info.buf, bytes, count);
+  int fd = open("/dev/urandom", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int rc = ioctl(fd, RNDADDENTROPY, &info);
+  int err = rc < 0 ? errno : 0;
+  close(fd);
+  explicit_bzero(&info, sizeof info);
+  return err;
+}
+
+int cove_mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data) {
+  return mount(source, target, type, flags, data) < 0 ? errno : 0;
+}
+
+int cove_move_mount(const char *source, const char *target) {
+  return mount(source, target, NULL, MS_MOVE, NULL) < 0 ? errno : 0;
+}
+
+int cove_load_module(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  long rc = syscall(SYS_finit_module, fd, "", 0);
+  int err = rc < 0 ? errno : 0;
+  close(fd);
+  return err == EEXIST ? 0 : err;
+}
+
+int cove_become_subreaper(void) {
+  return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ? errno : 0;
+}
+
+int cove_power_off(int reboot_instead) {
+  sync();
+  return reboot(reboot_instead ? RB_AUTOBOOT : RB_POWER_OFF) < 0 ? errno : 0;
+}
+
+int cove_set_clock(int64_t unix_ns) {
+  struct timespec ts = {.tv_sec = unix_ns / 1000000000, .tv_nsec = unix_ns % 1000000000};
+  return clock_settime(CLOCK_REALTIME, &ts) < 0 ? errno : 0;
+}
+
+int cove_set_hostname(const char *name, size_t length) {
+  return sethostname(name, length) < 0 ? errno : 0;
+}
+
+int cove_pipe(int fds[2], int nonblock) {
+  return pipe2(fds, O_CLOEXEC | (nonblock ? O_NONBLOCK : 0)) < 0 ? errno : 0;
+}
+
+#include <sys/inotify.h>
+
+int cove_watch_directory(const char *path, int *out) {
+  int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0) return errno;
+  uint32_t mask = IN_CREATE | IN_CLOSE_WRITE | IN_MODIFY | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
+                  IN_ATTRIB | IN_DELETE_SELF | IN_ONLYDIR;
+  if (inotify_add_watch(fd, path, mask) < 0) {
+    int err = errno;
+    close(fd);
+    return err;
+  }
+  *out = fd;
+  return 0;
+}
+
+static sigset_t termination_signals(void) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+void cove_block_termination_signals(void) {
+  sigset_t set = termination_signals();
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+int cove_wait_termination_signal(void) {
+  sigset_t set = termination_signals();
+  int sig = 0;
+  while (sigwait(&set, &sig) != 0) {}
+  return sig;
+}

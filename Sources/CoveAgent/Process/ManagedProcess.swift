@@ -1,0 +1,220 @@
+import CoveAgentProto
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// One process the agent started: its output pumps, its subscribers and its
+/// end. The process record lives until the process exited and every byte of
+/// its output was delivered.
+final class ManagedProcess: Sendable {
+  enum Stream: Sendable { case stdout, stderr }
+
+  let pid: pid_t
+  let tag: String
+  let argv: [String]
+  let background: Bool
+  /// A descriptor of the terminal's master side, kept for resizing.
+  let ptyMaster: Int32?
+
+  private struct Subscriber {
+    var queue: EventQueue
+    var owner: Bool
+  }
+
+  private struct State {
+    var subscribers: [UInt64: Subscriber] = [:]
+    var nextSubscriber: UInt64 = 0
+    var status: ExitStatus?
+    var statusWaiters: [CheckedContinuation<ExitStatus, Never>] = []
+    var timedOut = false
+    var stdin: (any Channel)?
+    var outputs: [ObjectIdentifier: (channel: any Channel, idleSince: UInt64?)] = [:]
+    var finished = false
+  }
+
+  private let state = Mutex(State())
+
+  init(pid: pid_t, tag: String, argv: [String], background: Bool, ptyMaster: Int32?) {
+    self.pid = pid
+    self.tag = tag
+    self.argv = argv
+    self.background = background
+    self.ptyMaster = ptyMaster
+  }
+
+  var info: Cove_Agent_V1_ProcessInfo {
+    .with {
+      $0.pid = UInt32(pid)
+      $0.tag = tag
+      $0.argv = argv
+      $0.pty = ptyMaster != nil
+      $0.background = background
+    }
+  }
+
+  /// Adds a client that receives every event from now on. The owner's queue
+  /// applies back-pressure; the others drop their oldest events when slow.
+  /// Returns nil when the process already ended.
+  func subscribe(_ queue: EventQueue, owner: Bool) -> UInt64? {
+    state.withLock { s in
+      if s.finished { return nil }
+      let id = s.nextSubscriber
+      s.nextSubscriber += 1
+      s.subscribers[id] = Subscriber(queue: queue, owner: owner)
+      return id
+    }
+  }
+
+  func unsubscribe(_ id: UInt64) {
+    state.withLock { s in _ = s.subscribers.removeValue(forKey: id) }
+  }
+
+  func publish(_ event: Cove_Agent_V1_ProcessEvent) async {
+    let subscribers = state.withLock { Array($0.subscribers) }
+    for (id, subscriber) in subscribers {
+      if subscriber.owner {
+        if await !subscriber.queue.send(event) { unsubscribe(id) }
+      } else {
+        subscriber.queue.offer(event)
+      }
+    }
+  }
+
+  // MARK: Exit
+
+  /// Called by the reaper.
+  func exited(_ status: ExitStatus) {
+    let waiters = state.withLock { s in
+      s.status = status
+      let w = s.statusWaiters
+      s.statusWaiters = []
+      return w
+    }
+    for w in waiters { w.resume(returning: status) }
+  }
+
+  func exitStatus() async -> ExitStatus {
+    await withCheckedContinuation { continuation in
+      let status = state.withLock { s -> ExitStatus? in
+        if let status = s.status { return status }
+        s.statusWaiters.append(continuation)
+        return nil
+      }
+      if let status { continuation.resume(returning: status) }
+    }
+  }
+
+  var hasExited: Bool { state.withLock { $0.status != nil } }
+
+  /// Kills the process group.
+  func kill(signal: Int32 = SIGKILL, timedOut: Bool = false) {
+    let alive = state.withLock { s in
+      if timedOut && s.status == nil { s.timedOut = true }
+      return s.status == nil
+    }
+    if alive { _ = Glibc.kill(-pid, signal) }
+  }
+
+  // MARK: Input and output
+
+  func attachStdin(_ channel: any Channel) {
+    state.withLock { $0.stdin = channel }
+  }
+
+  var hasStdin: Bool { state.withLock { $0.stdin != nil } }
+
+  func writeStdin(_ bytes: [UInt8], close: Bool) async throws(AgentError) {
+    guard let channel = state.withLock({ $0.stdin }) else {
+      throw AgentError(.failedPrecondition, "process \(pid) has no open stdin; start it with stdin")
+    }
+    do {
+      if !bytes.isEmpty {
+        try await channel.writeAndFlush(channel.allocator.buffer(bytes: bytes)).get()
+      }
+      if close {
+        if ptyMaster != nil {
+          // A terminal has no end of file; ^D at the start of a line is one.
+          try await channel.writeAndFlush(channel.allocator.buffer(bytes: [0x04])).get()
+        } else {
+          state.withLock { $0.stdin = nil }
+          try await channel.close().get()
+        }
+      }
+    } catch {
+      throw AgentError(.failedPrecondition, "stdin of process \(pid) is closed")
+    }
+  }
+
+  /// Reads one output descriptor until it ends and publishes what it reads.
+  func pump(_ channel: NIOAsyncChannel<ByteBuffer, Never>, _ stream: Stream) async {
+    let key = ObjectIdentifier(channel.channel)
+    state.withLock { $0.outputs[key] = (channel.channel, monotonicMilliseconds()) }
+    do {
+      try await channel.executeThenClose { inbound in
+        for try await buffer in inbound {
+          state.withLock { $0.outputs[key]?.idleSince = nil }
+          var event = Cove_Agent_V1_ProcessEvent()
+          let bytes = Data(buffer.readableBytesView)
+          switch stream {
+          case .stdout: event.stdout = bytes
+          case .stderr: event.stderr = bytes
+          }
+          await publish(event)
+          state.withLock { $0.outputs[key]?.idleSince = monotonicMilliseconds() }
+        }
+      }
+    } catch {
+      // A terminal's master side reads EIO once the last slave closed: its end.
+    }
+    state.withLock { _ = $0.outputs.removeValue(forKey: key) }
+  }
+
+  /// After the process exited, closes output that a surviving descendant
+  /// keeps open once nothing has arrived on it for a while, so that the
+  /// exit is reported.
+  func closeLingeringOutput(afterIdleMilliseconds idle: UInt64 = 300) async {
+    _ = await exitStatus()
+    while true {
+      let (open, idleChannels) = state.withLock { s -> (Bool, [any Channel]) in
+        let now = monotonicMilliseconds()
+        let idle = s.outputs.values.filter { ($0.idleSince.map { now - $0 >= idle }) ?? false }
+        return (!s.outputs.isEmpty, idle.map(\.channel))
+      }
+      if !open { return }
+      for channel in idleChannels { channel.close(promise: nil) }
+      try? await Task.sleep(for: .milliseconds(50))
+    }
+  }
+
+  /// Publishes the exit to every subscriber and ends their streams.
+  func finish(_ status: ExitStatus) async {
+    var event = Cove_Agent_V1_ProcessEvent()
+    let timedOut = state.withLock { $0.timedOut }
+    event.exited = .with {
+      switch status {
+      case .exited(let code): $0.code = code
+      case .signaled(let signal): $0.signal = signal
+      }
+      $0.timedOut = timedOut
+    }
+    await publish(event)
+    let (subscribers, stdin) = state.withLock { s in
+      s.finished = true
+      let subs = s.subscribers.values.map(\.queue)
+      s.subscribers = [:]
+      let stdin = s.stdin
+      s.stdin = nil
+      return (subs, stdin)
+    }
+    for queue in subscribers { queue.finish() }
+    try? await stdin?.close()
+    if let ptyMaster { close(ptyMaster) }
+  }
+}

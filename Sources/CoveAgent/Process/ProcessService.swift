@@ -1,0 +1,110 @@
+import CCoveSystem
+import CoveAgentProto
+import GRPCCore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// The Process service: start, attach, stdin, signals, terminal size, list.
+public struct ProcessService: Cove_Agent_V1_Process.SimpleServiceProtocol {
+  let supervisor: ProcessSupervisor
+
+  public init(supervisor: ProcessSupervisor) { self.supervisor = supervisor }
+
+  public func start(
+    request: Cove_Agent_V1_StartRequest,
+    response: RPCWriter<Cove_Agent_V1_ProcessEvent>,
+    context: ServerContext
+  ) async throws {
+    let queue = EventQueue(capacity: 16)
+    let process = try await mappingErrors { try await supervisor.start(request, owner: queue) }
+    // A foreground process does not outlive the call that started it.
+    let killUnlessBackground: @Sendable () -> Void = {
+      if !request.background { process.kill() }
+    }
+    do {
+      try await withTaskCancellationHandler {
+        try await forward(queue, to: response)
+      } onCancel: {
+        killUnlessBackground()
+      }
+      if Task.isCancelled { killUnlessBackground() }
+    } catch {
+      queue.finish()
+      killUnlessBackground()
+      throw error
+    }
+  }
+
+  public func attach(
+    request: Cove_Agent_V1_AttachRequest,
+    response: RPCWriter<Cove_Agent_V1_ProcessEvent>,
+    context: ServerContext
+  ) async throws {
+    try await mappingErrors {
+      let process = try supervisor.find(request.process)
+      let queue = EventQueue(capacity: supervisor.limits.attachBufferEvents)
+      guard let id = process.subscribe(queue, owner: false) else {
+        throw AgentError(.notFound, "process \(process.pid) has exited")
+      }
+      defer { process.unsubscribe(id) }
+      try await forward(queue, to: response)
+    }
+  }
+
+  private func forward(_ queue: EventQueue, to response: RPCWriter<Cove_Agent_V1_ProcessEvent>) async throws {
+    while let event = await queue.next() {
+      try await response.write(event)
+    }
+  }
+
+  public func writeStdin(
+    request: Cove_Agent_V1_WriteStdinRequest, context: ServerContext
+  ) async throws -> Cove_Agent_V1_WriteStdinResponse {
+    try await mappingErrors {
+      let process = try supervisor.find(request.process)
+      try await process.writeStdin(Array(request.data), close: request.close)
+      return Cove_Agent_V1_WriteStdinResponse()
+    }
+  }
+
+  public func signal(
+    request: Cove_Agent_V1_SignalRequest, context: ServerContext
+  ) async throws -> Cove_Agent_V1_SignalResponse {
+    try await mappingErrors {
+      guard (1...64).contains(request.signal) else {
+        throw AgentError(.invalidArgument, "signal \(request.signal) is not between 1 and 64")
+      }
+      let process = try supervisor.find(request.process)
+      process.kill(signal: request.signal)
+      return Cove_Agent_V1_SignalResponse()
+    }
+  }
+
+  public func resizePty(
+    request: Cove_Agent_V1_ResizePtyRequest, context: ServerContext
+  ) async throws -> Cove_Agent_V1_ResizePtyResponse {
+    try await mappingErrors {
+      let process = try supervisor.find(request.process)
+      guard let master = process.ptyMaster else {
+        throw AgentError(.failedPrecondition, "process \(process.pid) has no terminal")
+      }
+      guard (1...4096).contains(request.size.rows), (1...4096).contains(request.size.cols) else {
+        throw AgentError(.invalidArgument, "terminal size must be 1 to 4096 rows and columns")
+      }
+      try check(
+        "resize", "terminal of \(process.pid)",
+        cove_set_window_size(master, UInt16(request.size.rows), UInt16(request.size.cols)))
+      return Cove_Agent_V1_ResizePtyResponse()
+    }
+  }
+
+  public func list(
+    request: Cove_Agent_V1_ListProcessesRequest, context: ServerContext
+  ) async throws -> Cove_Agent_V1_ListProcessesResponse {
+    .with { $0.processes = supervisor.all.map(\.info) }
+  }
+}

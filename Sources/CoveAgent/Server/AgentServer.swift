@@ -1,0 +1,116 @@
+import CCoveSystem
+import CoveAgentProto
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import Logging
+import NIOPosix
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// Puts the agent together: one event loop thread, the supervisor and the
+/// three services behind one gRPC server on a Unix socket.
+public struct AgentServer {
+  public var socketPath: String
+  public var initMode: Bool
+  public var limits = AgentLimits()
+  public var logger: Logger
+
+  public init(socketPath: String, initMode: Bool, logger: Logger) {
+    self.socketPath = socketPath
+    self.initMode = initMode
+    self.logger = logger
+  }
+
+  /// Serves until a Shutdown call or a termination signal.
+  public func run() async throws {
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    var environment: [String: String] = [:]
+    if initMode {
+      environment = ["HOME": "/root", "TERM": "linux", "LANG": "C.UTF-8"]
+    } else {
+      var entry = environ
+      while let pointer = entry.pointee {
+        let text = String(cString: pointer)
+        if let eq = text.firstIndex(of: "=") {
+          environment[String(text[..<eq])] = String(text[text.index(after: eq)...])
+        }
+        entry += 1
+      }
+    }
+    let supervisor = ProcessSupervisor(limits: limits, group: group, environment: environment, logger: logger)
+    let limits = self.limits
+    let transport = HTTP2ServerTransport.Posix(
+      address: .unixDomainSocket(path: socketPath),
+      transportSecurity: .plaintext,
+      config: .defaults { config in
+        config.rpc.maxRequestPayloadSize = limits.maxMessageBytes
+      },
+      eventLoopGroup: group
+    )
+    let initMode = self.initMode
+    let logger = self.logger
+    let stopper = ServerStopper()
+    let system = SystemService(supervisor: supervisor, initMode: initMode) { reboot in
+      logger.info("shutdown requested", metadata: ["reboot": "\(reboot)"])
+      supervisor.killAll()
+      if initMode {
+        _ = cove_power_off(reboot ? 1 : 0)
+      } else {
+        stopper.stop()
+      }
+    }
+    let server = GRPCServer(
+      transport: transport,
+      services: [
+        ProcessService(supervisor: supervisor),
+        FileService(limits: limits, group: group),
+        system,
+      ]
+    )
+    stopper.set(server)
+    startSignalThread(supervisor: supervisor, stopper: stopper)
+    unlinkStaleSocket()
+    logger.info("serving", metadata: ["socket": "\(socketPath)", "init": "\(initMode)"])
+    try await server.serve()
+    supervisor.killAll()
+    unlink(socketPath)
+    try? await group.shutdownGracefully()
+  }
+
+  private func unlinkStaleSocket() {
+    var st = stat()
+    if lstat(socketPath, &st) == 0, (st.st_mode & S_IFMT) == S_IFSOCK { unlink(socketPath) }
+  }
+
+  /// A thread that waits for SIGTERM, SIGINT or SIGHUP (blocked in every
+  /// other thread by `main`) and stops the server, killing what it started.
+  private func startSignalThread(supervisor: ProcessSupervisor, stopper: ServerStopper) {
+    let context = Unmanaged.passRetained(SignalContext(supervisor: supervisor, stopper: stopper, socketPath: socketPath))
+    var thread = pthread_t()
+    pthread_create(
+      &thread, nil,
+      { raw in
+        let context = Unmanaged<SignalContext>.fromOpaque(raw!).takeRetainedValue()
+        _ = cove_wait_termination_signal()
+        context.supervisor.killAll()
+        context.stopper.stop()
+        return nil
+      }, context.toOpaque())
+    pthread_detach(thread)
+  }
+}
+
+private final class SignalContext: Sendable {
+  let supervisor: ProcessSupervisor
+  let stopper: ServerStopper
+  let socketPath: String
+  init(supervisor: ProcessSupervisor, stopper: ServerStopper, socketPath: String) {
+    self.supervisor = supervisor
+    self.stopper = stopper
+    self.socketPath = socketPath
+  }
+}
