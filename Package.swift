@@ -5,7 +5,8 @@ let package = Package(
   name: "cove",
   platforms: [.macOS(.v15)],
   products: [
-    .executable(name: "cove-agent", targets: ["cove-agent"])
+    .executable(name: "cove-agent", targets: ["cove-agent"]),
+    .executable(name: "cove-agent-client", targets: ["cove-agent-client"]),
   ],
   dependencies: [
     .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
@@ -42,11 +43,21 @@ let package = Package(
       ]
     ),
     .executableTarget(name: "cove-agent", dependencies: ["CoveAgent"]),
+    // A small host-side client of the agent for scripts and bench/agent.
+    .executableTarget(
+      name: "cove-agent-client",
+      dependencies: [
+        "CoveAgentProto",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+      ]
+    ),
     .testTarget(
       name: "CoveAgentTests",
       dependencies: [
         "CoveAgent",
         "CoveAgentProto",
+        "cove-agent",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
       ]

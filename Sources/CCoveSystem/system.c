@@ -179,24 +179,36 @@ int cove_watch_directory(const char *path, int *out) {
   return 0;
 }
 
-static sigset_t termination_signals(void) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
-  return set;
+/* Termination signals go to a pipe that one thread reads: a handler is
+   process-wide, where a blocked mask would have to be set in every thread. */
+static int termination_pipe[2] = {-1, -1};
+
+static void on_termination_signal(int sig) {
+  int saved = errno;
+  unsigned char byte = (unsigned char)sig;
+  (void)!write(termination_pipe[1], &byte, 1);
+  errno = saved;
 }
 
-void cove_block_termination_signals(void) {
-  sigset_t set = termination_signals();
-  pthread_sigmask(SIG_BLOCK, &set, NULL);
+void cove_catch_termination_signals(void) {
   signal(SIGPIPE, SIG_IGN);
+  if (pipe2(termination_pipe, O_CLOEXEC) < 0) return;
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = on_termination_signal;
+  action.sa_flags = SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, NULL);
+  sigaction(SIGINT, &action, NULL);
+  sigaction(SIGHUP, &action, NULL);
 }
 
 int cove_wait_termination_signal(void) {
-  sigset_t set = termination_signals();
-  int sig = 0;
-  while (sigwait(&set, &sig) != 0) {}
-  return sig;
+  unsigned char byte = 0;
+  for (;;) {
+    ssize_t n = read(termination_pipe[0], &byte, 1);
+    if (n == 1) return byte;
+    if (n < 0 && errno == EINTR) continue;
+    pause();
+  }
 }

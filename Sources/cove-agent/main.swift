@@ -11,7 +11,7 @@ import Logging
 // As PID 1, /proc must exist before the Swift runtime starts a thread.
 let isInit = getpid() == 1
 if isInit { GuestInit.mountProc() }
-cove_block_termination_signals()
+cove_catch_termination_signals()
 
 let usage = """
   usage: cove-agent serve --listen unix:PATH

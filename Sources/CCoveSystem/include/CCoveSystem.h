@@ -38,9 +38,9 @@ int cove_mount(const char *source, const char *target, const char *type, unsigne
 int cove_move_mount(const char *source, const char *target);
 int cove_load_module(const char *path);
 int cove_become_subreaper(void);
-/// Blocks SIGTERM, SIGINT and SIGHUP in the calling thread (call it before any other thread exists).
-void cove_block_termination_signals(void);
-/// Waits for one of the blocked termination signals and returns it.
+/// Catches SIGTERM, SIGINT and SIGHUP for `cove_wait_termination_signal`, and ignores SIGPIPE.
+void cove_catch_termination_signals(void);
+/// Waits for one of the termination signals and returns it.
 int cove_wait_termination_signal(void);
 /// Watches a directory with inotify; returns 0 and a non-blocking descriptor, or an errno.
 int cove_watch_directory(const char *path, int *fd);

@@ -73,6 +73,11 @@ public struct FileService: Cove_Agent_V1_Files.SimpleServiceProtocol {
             throw AgentError(.invalidArgument, "a write message needs a header or data")
           }
         }
+        // A cancelled call can end the request stream without an error: only
+        // a stream that the client closed itself may replace the file.
+        if Task.isCancelled || context.cancellation.isCancelled {
+          throw AgentError(.failedPrecondition, "the write was cancelled; the file is unchanged")
+        }
         guard var finished = writer else { throw AgentError(.invalidArgument, "no header was sent") }
         writer = nil
         let count = try finished.commit()
@@ -157,12 +162,18 @@ public struct FileService: Cove_Agent_V1_Files.SimpleServiceProtocol {
         close(fd)
         throw AgentError(.internalError, "watch \(request.path): \(error)")
       }
-      try await channel.executeThenClose { inbound in
-        for try await buffer in inbound {
-          for event in InotifyEvent.parse(Array(buffer.readableBytesView), directory: request.path) {
-            try await response.write(event)
+      // Reading inotify does not notice a cancelled call: close it then.
+      let watched = channel.channel
+      try await withTaskCancellationHandler {
+        try await channel.executeThenClose { inbound in
+          for try await buffer in inbound {
+            for event in InotifyEvent.parse(Array(buffer.readableBytesView), directory: request.path) {
+              try await response.write(event)
+            }
           }
         }
+      } onCancel: {
+        watched.close(promise: nil)
       }
     }
   }

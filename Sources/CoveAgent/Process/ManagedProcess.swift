@@ -181,10 +181,13 @@ final class ManagedProcess: Sendable {
   /// exit is reported.
   func closeLingeringOutput(afterIdleMilliseconds idle: UInt64 = 300) async {
     _ = await exitStatus()
+    // Silence counts from the exit on: what the process wrote just before
+    // it ended may still wait in the kernel to be read.
+    let exitedAt = monotonicMilliseconds()
     while true {
       let (open, idleChannels) = state.withLock { s -> (Bool, [any Channel]) in
         let now = monotonicMilliseconds()
-        let idle = s.outputs.values.filter { ($0.idleSince.map { now - $0 >= idle }) ?? false }
+        let idle = s.outputs.values.filter { ($0.idleSince.map { now - max($0, exitedAt) >= idle }) ?? false }
         return (!s.outputs.isEmpty, idle.map(\.channel))
       }
       if !open { return }

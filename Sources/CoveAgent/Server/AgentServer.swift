@@ -86,8 +86,8 @@ public struct AgentServer {
     if lstat(socketPath, &st) == 0, (st.st_mode & S_IFMT) == S_IFSOCK { unlink(socketPath) }
   }
 
-  /// A thread that waits for SIGTERM, SIGINT or SIGHUP (blocked in every
-  /// other thread by `main`) and stops the server, killing what it started.
+  /// A thread that waits for SIGTERM, SIGINT or SIGHUP (caught by the
+  /// signal handler of `main`) and stops the server, killing what it started.
   private func startSignalThread(supervisor: ProcessSupervisor, stopper: ServerStopper) {
     let context = Unmanaged.passRetained(SignalContext(supervisor: supervisor, stopper: stopper, socketPath: socketPath))
     var thread = pthread_t()
@@ -98,7 +98,11 @@ public struct AgentServer {
         _ = cove_wait_termination_signal()
         context.supervisor.killAll()
         context.stopper.stop()
-        return nil
+        // Graceful shutdown waits for open calls; a signal bounds that wait.
+        sleep(3)
+        context.supervisor.killAll()
+        unlink(context.socketPath)
+        _exit(0)
       }, context.toOpaque())
     pthread_detach(thread)
   }

@@ -1,0 +1,118 @@
+import CoveAgentProto
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+
+/// Starts the real cove-agent binary on a fresh Unix socket and gives tests a
+/// client for it. The agent and everything it started is gone afterwards.
+final class AgentHarness: Sendable {
+  let process: Foundation.Process
+  let socketPath: String
+  let directory: String
+
+  static var binary: String {
+    if let path = ProcessInfo.processInfo.environment["COVE_AGENT_BINARY"] { return path }
+    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for candidate in [beside, beside.deletingLastPathComponent(), beside.deletingLastPathComponent().deletingLastPathComponent()] {
+      let path = candidate.appendingPathComponent("cove-agent").path
+      if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
+    return root.appendingPathComponent(".build/debug/cove-agent").path
+  }
+
+  /// Starts an agent, optionally under a command prefix such as `unshare --uts`.
+  init(prefix: [String] = []) throws {
+    directory = NSTemporaryDirectory() + "cove-agent-test-" + UUID().uuidString.prefix(8)
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    socketPath = directory + "/agent.sock"
+    let process = Foundation.Process()
+    let argv = prefix + [Self.binary, "serve", "--listen", "unix:" + socketPath]
+    process.executableURL = URL(fileURLWithPath: prefix.isEmpty ? argv[0] : "/usr/bin/env")
+    process.arguments = prefix.isEmpty ? Array(argv.dropFirst()) : argv
+    process.environment = ["PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "COVE_AGENT_LOG": "warning", "HOME": "/root"]
+    try process.run()
+    self.process = process
+    for _ in 0..<500 {
+      if FileManager.default.fileExists(atPath: socketPath) { return }
+      usleep(10_000)
+    }
+    process.terminate()
+    throw HarnessError("the agent did not create \(socketPath)")
+  }
+
+  /// Runs `body` with a client connected to the agent.
+  func withClient<R: Sendable>(
+    _ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> R
+  ) async throws -> R {
+    let transport = try HTTP2ClientTransport.Posix(
+      target: .unixDomainSocket(path: socketPath),
+      transportSecurity: .plaintext,
+      config: .defaults { $0.connection.maxIdleTime = nil },
+    )
+    return try await withGRPCClient(transport: transport) { client in try await body(client) }
+  }
+
+  func stop() {
+    if process.isRunning {
+      process.terminate()
+      process.waitUntilExit()
+    }
+    try? FileManager.default.removeItem(atPath: directory)
+  }
+
+  deinit { stop() }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+  var description: String
+  init(_ description: String) { self.description = description }
+}
+
+/// What a process printed and how it ended.
+struct Outcome: Sendable {
+  var pid: UInt32 = 0
+  var stdout = Data()
+  var stderr = Data()
+  var exit: Cove_Agent_V1_ProcessEvent.Exited?
+  var events: [Cove_Agent_V1_ProcessEvent] = []
+
+  var out: String { String(decoding: stdout, as: UTF8.self) }
+  var err: String { String(decoding: stderr, as: UTF8.self) }
+  var code: Int32? { if case .code(let c) = exit?.status { c } else { nil } }
+  var signal: Int32? { if case .signal(let s) = exit?.status { s } else { nil } }
+}
+
+extension GRPCClient where Transport == HTTP2ClientTransport.Posix {
+  var processes: Cove_Agent_V1_Process.Client<Transport> { .init(wrapping: self) }
+  var files: Cove_Agent_V1_Files.Client<Transport> { .init(wrapping: self) }
+  var system: Cove_Agent_V1_System.Client<Transport> { .init(wrapping: self) }
+
+  /// Starts a process and collects its events until it exits.
+  func run(_ argv: [String], configure: (inout Cove_Agent_V1_StartRequest) -> Void = { _ in }) async throws
+    -> Outcome
+  {
+    var request = Cove_Agent_V1_StartRequest()
+    request.argv = argv
+    configure(&request)
+    return try await processes.start(request) { response in
+      try await collect(response.messages)
+    }
+  }
+}
+
+func collect<S: AsyncSequence>(_ events: S) async throws -> Outcome where S.Element == Cove_Agent_V1_ProcessEvent {
+  var outcome = Outcome()
+  for try await event in events {
+    outcome.events.append(event)
+    switch event.event {
+    case .started(let s): outcome.pid = s.pid
+    case .stdout(let d): outcome.stdout.append(d)
+    case .stderr(let d): outcome.stderr.append(d)
+    case .exited(let e): outcome.exit = e
+    case nil: break
+    }
+  }
+  return outcome
+}
