@@ -20,13 +20,13 @@ func connect<R: Sendable>(_ body: @Sendable (GRPCClient<HTTP2ClientTransport.Pos
   return try await withGRPCClient(transport: transport) { try await body($0) }
 }
 
-func runTrue(_ processes: Cove_Agent_V1_Process.Client<HTTP2ClientTransport.Posix>) async throws {
+@Sendable func runTrue(_ processes: Cove_Agent_V1_Process.Client<HTTP2ClientTransport.Posix>) async throws {
   try await processes.start(.with { $0.argv = ["/bin/true"] }) { response in
     for try await _ in response.messages {}
   }
 }
 
-func milliseconds(_ d: Duration) -> Double {
+@Sendable func milliseconds(_ d: Duration) -> Double {
   Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
 }
 

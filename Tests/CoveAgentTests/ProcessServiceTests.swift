@@ -34,6 +34,17 @@ struct ProcessServiceTests {
     #expect(outcome.code == 0)
   }
 
+  @Test("a process runs as the asked user, with that user's home")
+  func runAsUser() async throws {
+    let agent = try AgentHarness()
+    defer { agent.stop() }
+    let outcome = try await agent.withClient { client in
+      try await client.run(["sh", "-c", "id -u; id -g; echo $USER"]) { $0.user = "nobody"; $0.cwd = "/" }
+    }
+    #expect(outcome.out == "65534\n65534\nnobody\n")
+    #expect(outcome.code == 0)
+  }
+
   @Test("a program that cannot be executed exits 127 with the reason on stderr")
   func missingProgram() async throws {
     let agent = try AgentHarness()
@@ -44,7 +55,7 @@ struct ProcessServiceTests {
       #expect(missing.err.contains("no-such-program-here"))
       #expect(missing.err.contains("no such file"))
       let plain = agent.directory + "/plain-file"
-      FileManager.default.createFile(atPath: plain, contents: Data("data".utf8), attributes: [.posixPermissions: 0o644])
+      _ = FileManager.default.createFile(atPath: plain, contents: Data("data".utf8), attributes: [.posixPermissions: 0o644])
       let notExecutable = try await client.run([plain])
       #expect(notExecutable.code == 127)
       #expect(notExecutable.err.contains("permission denied"))
