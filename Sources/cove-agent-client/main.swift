@@ -13,7 +13,9 @@ guard arguments.count >= 3, arguments[1].hasPrefix("unix:") else {
 }
 let socketPath = String(arguments[1].dropFirst(5))
 
-func connect<R: Sendable>(_ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> R) async throws -> R {
+func connect<R: Sendable>(_ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> R) async throws
+  -> R
+{
   for _ in 0..<500 where !FileManager.default.fileExists(atPath: socketPath) { usleep(10_000) }
   let transport = try HTTP2ClientTransport.Posix(
     target: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext)
@@ -92,9 +94,16 @@ case "bench":
   }
   let a = percentile(agentTimes, 0.5)
   let d = percentile(direct, 0.5)
-  print("agent idle RSS: \(rss.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) (after one call, 1 s idle)")
-  print(String(format: "exec /bin/true through the agent: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms (n=%d)", a, percentile(agentTimes, 0.9), percentile(agentTimes, 0.99), iterations))
-  print(String(format: "posix_spawn /bin/true directly:   p50 %.3f ms, p90 %.3f ms, p99 %.3f ms (n=%d)", d, percentile(direct, 0.9), percentile(direct, 0.99), iterations))
+  print(
+    "agent idle RSS: \(rss.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) (after one call, 1 s idle)")
+  print(
+    String(
+      format: "exec /bin/true through the agent: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms (n=%d)", a,
+      percentile(agentTimes, 0.9), percentile(agentTimes, 0.99), iterations))
+  print(
+    String(
+      format: "posix_spawn /bin/true directly:   p50 %.3f ms, p90 %.3f ms, p99 %.3f ms (n=%d)", d,
+      percentile(direct, 0.9), percentile(direct, 0.99), iterations))
   print(String(format: "ratio: %.2f", a / d))
 
 default:

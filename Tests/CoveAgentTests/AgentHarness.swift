@@ -13,7 +13,9 @@ final class AgentHarness: Sendable {
   static var binary: String {
     if let path = ProcessInfo.processInfo.environment["COVE_AGENT_BINARY"] { return path }
     let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for candidate in [beside, beside.deletingLastPathComponent(), beside.deletingLastPathComponent().deletingLastPathComponent()] {
+    for candidate in [
+      beside, beside.deletingLastPathComponent(), beside.deletingLastPathComponent().deletingLastPathComponent(),
+    ] {
       let path = candidate.appendingPathComponent("cove-agent").path
       if FileManager.default.isExecutableFile(atPath: path) { return path }
     }
@@ -31,7 +33,9 @@ final class AgentHarness: Sendable {
     let argv = prefix + [Self.binary, "serve", "--listen", "unix:" + socketPath]
     process.executableURL = URL(fileURLWithPath: prefix.isEmpty ? argv[0] : "/usr/bin/env")
     process.arguments = prefix.isEmpty ? Array(argv.dropFirst()) : argv
-    process.environment = ["PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "COVE_AGENT_LOG": "warning", "HOME": "/root"]
+    process.environment = [
+      "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "COVE_AGENT_LOG": "warning", "HOME": "/root",
+    ]
     try process.run()
     self.process = process
     for _ in 0..<500 {

@@ -23,7 +23,12 @@ struct FileServiceTests {
     try await agent.withClient { client in
       let written = try await client.files.write(
         requestProducer: { writer in
-          try await writer.write(.with { $0.header = .with { $0.path = path; $0.mode = 0o600; $0.createParents = true } })
+          try await writer.write(
+            .with {
+              $0.header = .with {
+                $0.path = path; $0.mode = 0o600; $0.createParents = true
+              }
+            })
           var offset = 0
           while offset < bytes.count {
             let end = min(offset + 1_000_000, bytes.count)
@@ -43,7 +48,11 @@ struct FileServiceTests {
       }
       #expect(read == bytes)
       #expect(chunks > 1)
-      let partial = try await client.files.read(.with { $0.path = path; $0.offset = 10; $0.length = 5 }) { response in
+      let partial = try await client.files.read(
+        .with {
+          $0.path = path; $0.offset = 10; $0.length = 5
+        }
+      ) { response in
         var data = Data()
         for try await part in response.messages { data.append(part.data) }
         return data
@@ -120,7 +129,9 @@ struct FileServiceTests {
       }
       #expect(c == .invalidArgument)
       (c, _) = await code {
-        _ = try await client.files.write(requestProducer: { try await $0.write(.with { $0.header = .with { $0.path = root + "/dir" } }) })
+        _ = try await client.files.write(requestProducer: {
+          try await $0.write(.with { $0.header = .with { $0.path = root + "/dir" } })
+        })
       }
       #expect(c == .failedPrecondition)
     }
@@ -130,16 +141,36 @@ struct FileServiceTests {
   func directoryOperations() async throws {
     defer { agent.stop() }
     try await agent.withClient { client in
-      _ = try await client.files.makeDirectory(.with { $0.path = root + "/a/b/c"; $0.parents = true })
-      _ = try await client.files.makeDirectory(.with { $0.path = root + "/a/b/c"; $0.parents = true })
+      _ = try await client.files.makeDirectory(
+        .with {
+          $0.path = root + "/a/b/c"; $0.parents = true
+        })
+      _ = try await client.files.makeDirectory(
+        .with {
+          $0.path = root + "/a/b/c"; $0.parents = true
+        })
       try Data("x".utf8).write(to: URL(fileURLWithPath: root + "/a/b/c/f"))
-      let shallow = try await client.files.list(.with { $0.path = root + "/a"; $0.depth = 1 }).entries
+      let shallow = try await client.files.list(
+        .with {
+          $0.path = root + "/a"; $0.depth = 1
+        }
+      ).entries
       #expect(shallow.map(\.name) == ["b"])
-      let deep = try await client.files.list(.with { $0.path = root + "/a"; $0.depth = 3 }).entries
+      let deep = try await client.files.list(
+        .with {
+          $0.path = root + "/a"; $0.depth = 3
+        }
+      ).entries
       #expect(deep.map(\.path) == [root + "/a/b", root + "/a/b/c", root + "/a/b/c/f"])
-      _ = try await client.files.rename(.with { $0.from = root + "/a"; $0.to = root + "/z" })
+      _ = try await client.files.rename(
+        .with {
+          $0.from = root + "/a"; $0.to = root + "/z"
+        })
       #expect(FileManager.default.fileExists(atPath: root + "/z/b/c/f"))
-      _ = try await client.files.remove(.with { $0.path = root + "/z"; $0.recursive = true })
+      _ = try await client.files.remove(
+        .with {
+          $0.path = root + "/z"; $0.recursive = true
+        })
       #expect(!FileManager.default.fileExists(atPath: root + "/z"))
     }
   }

@@ -9,8 +9,10 @@ struct ParserTests {
   @Test("the module list keeps order, skips comments, resolves relative paths")
   func moduleList() {
     let list = ModuleList(
-      parsing: "# virtio first\nkernel/virtio_ring.ko\n\n  kernel/virtio.ko  \n/abs/virtio_mmio.ko\n", relativeTo: "/lib/modules")
-    #expect(list.paths == ["/lib/modules/kernel/virtio_ring.ko", "/lib/modules/kernel/virtio.ko", "/abs/virtio_mmio.ko"])
+      parsing: "# virtio first\nkernel/virtio_ring.ko\n\n  kernel/virtio.ko  \n/abs/virtio_mmio.ko\n",
+      relativeTo: "/lib/modules")
+    #expect(
+      list.paths == ["/lib/modules/kernel/virtio_ring.ko", "/lib/modules/kernel/virtio.ko", "/abs/virtio_mmio.ko"])
     #expect(ModuleList(parsing: "", relativeTo: "/").paths.isEmpty)
   }
 
@@ -19,7 +21,9 @@ struct ParserTests {
     let passwd = "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/sh\nbroken line\n"
     let group = "root:x:0:\nalice:x:1000:\ndocker:x:999:bob,alice\n"
     let alice = UserDatabase.lookup("alice", passwd: passwd, group: group)
-    #expect(alice == GuestUser(name: "alice", uid: 1000, gid: 1000, home: "/home/alice", shell: "/bin/sh", groups: [1000, 999]))
+    #expect(
+      alice
+        == GuestUser(name: "alice", uid: 1000, gid: 1000, home: "/home/alice", shell: "/bin/sh", groups: [1000, 999]))
     #expect(UserDatabase.lookup("0", passwd: passwd, group: group)?.name == "root")
     #expect(UserDatabase.lookup("4242", passwd: passwd, group: group)?.uid == 4242)
     #expect(UserDatabase.lookup("nobody-here", passwd: passwd, group: group) == nil)
@@ -30,7 +34,9 @@ struct ParserTests {
     func record(mask: UInt32, name: String) -> [UInt8] {
       var nameBytes = Array(name.utf8) + [0]
       while nameBytes.count % 16 != 0 { nameBytes.append(0) }
-      func le(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)] }
+      func le(_ v: UInt32) -> [UInt8] {
+        [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)]
+      }
       return le(1) + le(mask) + le(0) + le(UInt32(nameBytes.count)) + nameBytes
     }
     let bytes = record(mask: 0x100, name: "new") + record(mask: 0x4000_0200, name: "gone") + [1, 2, 3]

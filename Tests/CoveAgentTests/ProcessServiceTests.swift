@@ -39,7 +39,9 @@ struct ProcessServiceTests {
     let agent = try AgentHarness()
     defer { agent.stop() }
     let outcome = try await agent.withClient { client in
-      try await client.run(["sh", "-c", "id -u; id -g; echo $USER"]) { $0.user = "nobody"; $0.cwd = "/" }
+      try await client.run(["sh", "-c", "id -u; id -g; echo $USER"]) {
+        $0.user = "nobody"; $0.cwd = "/"
+      }
     }
     #expect(outcome.out == "65534\n65534\nnobody\n")
     #expect(outcome.code == 0)
@@ -55,7 +57,8 @@ struct ProcessServiceTests {
       #expect(missing.err.contains("no-such-program-here"))
       #expect(missing.err.contains("no such file"))
       let plain = agent.directory + "/plain-file"
-      _ = FileManager.default.createFile(atPath: plain, contents: Data("data".utf8), attributes: [.posixPermissions: 0o644])
+      _ = FileManager.default.createFile(
+        atPath: plain, contents: Data("data".utf8), attributes: [.posixPermissions: 0o644])
       let notExecutable = try await client.run([plain])
       #expect(notExecutable.code == 127)
       #expect(notExecutable.err.contains("permission denied"))
@@ -73,10 +76,17 @@ struct ProcessServiceTests {
       await #expect(throws: RPCError.self) { try await client.run(["true"]) { $0.env = ["A=B": "c"] } }
       await #expect(throws: RPCError.self) { try await client.run(["true"]) { $0.user = "no-such-user-x" } }
       await #expect(throws: RPCError.self) {
-        try await client.run(["true"]) { $0.pty = .with { $0.rows = 0; $0.cols = 80 } }
+        try await client.run(["true"]) {
+          $0.pty = .with {
+            $0.rows = 0; $0.cols = 80
+          }
+        }
       }
       let error = await #expect(throws: RPCError.self) {
-        _ = try await client.processes.signal(.with { $0.process.pid = 999_999; $0.signal = 15 })
+        _ = try await client.processes.signal(
+          .with {
+            $0.process.pid = 999_999; $0.signal = 15
+          })
       }
       #expect(error?.code == .notFound)
       // The agent is still well.
@@ -112,9 +122,14 @@ struct ProcessServiceTests {
         }
         group.addTask {
           try await waitForTag("cat-stdin", client)
-          _ = try await client.processes.writeStdin(.with { $0.process.tag = "cat-stdin"; $0.data = Data("one\n".utf8) })
           _ = try await client.processes.writeStdin(
-            .with { $0.process.tag = "cat-stdin"; $0.data = Data("two\n".utf8); $0.close = true })
+            .with {
+              $0.process.tag = "cat-stdin"; $0.data = Data("one\n".utf8)
+            })
+          _ = try await client.processes.writeStdin(
+            .with {
+              $0.process.tag = "cat-stdin"; $0.data = Data("two\n".utf8); $0.close = true
+            })
           return nil
         }
         var result: Outcome?
@@ -152,7 +167,10 @@ struct ProcessServiceTests {
         }
         group.addTask {
           try await Task.sleep(for: .milliseconds(500))
-          _ = try await client.processes.signal(.with { $0.process.pid = pid; $0.signal = 15 })
+          _ = try await client.processes.signal(
+            .with {
+              $0.process.pid = pid; $0.signal = 15
+            })
           return nil
         }
         var result: Outcome?
@@ -195,15 +213,26 @@ struct ProcessServiceTests {
       try await withThrowingTaskGroup(of: Outcome?.self) { group in
         group.addTask {
           try await client.run(["sh", "-c", "tty; stty size; read line; stty size; echo got:$line"]) {
-            $0.pty = .with { $0.rows = 24; $0.cols = 80 }
+            $0.pty = .with {
+              $0.rows = 24; $0.cols = 80
+            }
             $0.tag = "tty"
           }
         }
         group.addTask {
           try await waitForTag("tty", client)
           try await Task.sleep(for: .milliseconds(300))
-          _ = try await client.processes.resizePty(.with { $0.process.tag = "tty"; $0.size = .with { $0.rows = 50; $0.cols = 132 } })
-          _ = try await client.processes.writeStdin(.with { $0.process.tag = "tty"; $0.data = Data("hi\n".utf8) })
+          _ = try await client.processes.resizePty(
+            .with {
+              $0.process.tag = "tty";
+              $0.size = .with {
+                $0.rows = 50; $0.cols = 132
+              }
+            })
+          _ = try await client.processes.writeStdin(
+            .with {
+              $0.process.tag = "tty"; $0.data = Data("hi\n".utf8)
+            })
           return nil
         }
         var result: Outcome?
@@ -277,7 +306,9 @@ struct ProcessServiceTests {
     try await agent.withClient { client in
       for i in 0..<64 {
         _ = try await client.processes.start(
-          .with { $0.argv = ["sleep", "30"]; $0.background = true; $0.tag = "s\(i)" }
+          .with {
+            $0.argv = ["sleep", "30"]; $0.background = true; $0.tag = "s\(i)"
+          }
         ) { response in for try await e in response.messages { if case .started = e.event { break } } }
       }
       let error = await #expect(throws: RPCError.self) { try await client.run(["true"]) }

@@ -61,7 +61,9 @@ struct SystemServiceTests {
     defer { agent.stop() }
     try await agent.withClient { client in
       _ = try await client.system.addEntropy(.with { $0.data = Data((0..<64).map { _ in UInt8.random(in: 0...255) }) })
-      await #expect(throws: RPCError.self) { _ = try await client.system.addEntropy(.with { $0.data = Data(count: 5000) }) }
+      await #expect(throws: RPCError.self) {
+        _ = try await client.system.addEntropy(.with { $0.data = Data(count: 5000) })
+      }
       await #expect(throws: RPCError.self) { _ = try await client.system.addEntropy(.init()) }
       var now = timespec()
       clock_gettime(CLOCK_REALTIME, &now)
@@ -76,7 +78,9 @@ struct SystemServiceTests {
     defer { agent.stop() }
     try await agent.withClient { client in
       _ = try await client.processes.start(
-        .with { $0.argv = ["sleep", "60"]; $0.background = true; $0.tag = "survivor?" }
+        .with {
+          $0.argv = ["sleep", "60"]; $0.background = true; $0.tag = "survivor?"
+        }
       ) { for try await e in $0.messages { if case .started = e.event { break } } }
       _ = try await client.system.shutdown(.init())
     }
@@ -91,7 +95,11 @@ struct SystemServiceTests {
     let agent = try AgentHarness()
     defer { agent.stop() }
     let pid = try await agent.withClient { client in
-      try await client.processes.start(.with { $0.argv = ["sleep", "61"]; $0.background = true }) { response in
+      try await client.processes.start(
+        .with {
+          $0.argv = ["sleep", "61"]; $0.background = true
+        }
+      ) { response in
         for try await e in response.messages { if case .started(let s) = e.event { return Int32(s.pid) } }
         return Int32(0)
       }

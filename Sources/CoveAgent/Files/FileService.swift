@@ -1,9 +1,15 @@
 import CCoveSystem
 import CoveAgentProto
-import Foundation
 import GRPCCore
 import NIOCore
 import NIOPosix
+
+// Data only: FoundationEssentials keeps ICU and CoreFoundation out of the agent.
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 #if canImport(Glibc)
   import Glibc

@@ -31,7 +31,9 @@ enum FileSystem {
     case S_IFLNK:
       info.type = .symlink
       var buffer = [UInt8](repeating: 0, count: 4096)
-      let n = buffer.withUnsafeMutableBytes { readlink(path, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count) }
+      let n = buffer.withUnsafeMutableBytes {
+        readlink(path, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count)
+      }
       if n > 0 { info.symlinkTarget = String(decoding: buffer[0..<n], as: UTF8.self) }
     default: info.type = .other
     }

@@ -155,7 +155,8 @@ struct LaunchPlan {
       }
     }
     if rc != 0 {
-      throw AgentError(rc == EAGAIN ? .resourceExhausted : .internalError, "cannot start a process: \(String(cString: strerror(rc)))")
+      throw AgentError(
+        rc == EAGAIN ? .resourceExhausted : .internalError, "cannot start a process: \(String(cString: strerror(rc)))")
     }
     return (pid, execErrno)
   }

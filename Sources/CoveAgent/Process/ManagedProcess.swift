@@ -1,8 +1,14 @@
 import CoveAgentProto
-import Foundation
 import NIOCore
 import NIOPosix
 import Synchronization
+
+// Data only: FoundationEssentials keeps ICU and CoreFoundation out of the agent.
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 #if canImport(Glibc)
   import Glibc
@@ -190,7 +196,7 @@ final class ManagedProcess: Sendable {
         let idle = s.outputs.values.filter { ($0.idleSince.map { now - max($0, exitedAt) >= idle }) ?? false }
         return (!s.outputs.isEmpty, idle.map(\.channel))
       }
-      if !open { return }
+      if !open || Task.isCancelled { return }
       for channel in idleChannels { channel.close(promise: nil) }
       try? await Task.sleep(for: .milliseconds(50))
     }

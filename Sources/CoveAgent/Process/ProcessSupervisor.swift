@@ -1,10 +1,16 @@
 import CCoveSystem
 import CoveAgentProto
-import Foundation
 import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
+
+// Data only: FoundationEssentials keeps ICU and CoreFoundation out of the agent.
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 #if canImport(Glibc)
   import Glibc
@@ -162,9 +168,13 @@ public final class ProcessSupervisor: Sendable {
     // The lifecycle task belongs to the process record; it ends when the
     // process has exited and its output was delivered.
     Task {
-      await withDiscardingTaskGroup { group in
-        for (channel, stream) in outputs { group.addTask { await process.pump(channel, stream) } }
+      await withTaskGroup(of: Void.self) { group in
         group.addTask { await process.closeLingeringOutput() }
+        await withDiscardingTaskGroup { pumps in
+          for (channel, stream) in outputs { pumps.addTask { await process.pump(channel, stream) } }
+        }
+        // Every output ended by itself: the watchdog has nothing to close.
+        group.cancelAll()
       }
       let status = await process.exitStatus()
       timeout?.cancel()

@@ -89,7 +89,8 @@ public struct AgentServer {
   /// A thread that waits for SIGTERM, SIGINT or SIGHUP (caught by the
   /// signal handler of `main`) and stops the server, killing what it started.
   private func startSignalThread(supervisor: ProcessSupervisor, stopper: ServerStopper) {
-    let context = Unmanaged.passRetained(SignalContext(supervisor: supervisor, stopper: stopper, socketPath: socketPath))
+    let context = Unmanaged.passRetained(
+      SignalContext(supervisor: supervisor, stopper: stopper, socketPath: socketPath))
     var thread = pthread_t()
     pthread_create(
       &thread, nil,

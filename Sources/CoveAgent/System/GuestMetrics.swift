@@ -28,7 +28,9 @@ enum GuestMetrics {
     var values: [String: UInt64] = [:]
     for line in text.split(separator: "\n") {
       let parts = line.split(separator: ":", maxSplits: 1)
-      guard parts.count == 2, let number = parts[1].split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap({ UInt64($0) }) else {
+      guard parts.count == 2,
+        let number = parts[1].split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap({ UInt64($0) })
+      else {
         continue
       }
       values[String(parts[0])] = number

@@ -106,7 +106,10 @@ public struct SystemService: Cove_Agent_V1_System.SimpleServiceProtocol {
       let name = request.hostname
       let valid =
         (1...64).contains(name.utf8.count)
-        && name.utf8.allSatisfy { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) }
+        && name.utf8.allSatisfy {
+          $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || (48...57).contains($0) || (65...90).contains($0)
+            || (97...122).contains($0)
+        }
       guard valid else {
         throw AgentError(.invalidArgument, "a hostname is 1 to 64 letters, digits, dots and hyphens")
       }
