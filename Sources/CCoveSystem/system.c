@@ -22,8 +22,8 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-/* Runs in the forked child: async-signal-safe system calls only. */
-static void child(const struct cove_spawn_options *o, int report) {
+/* Runs in the vforked child: system calls only, and it never returns. */
+__attribute__((noreturn)) static void child(const struct cove_spawn_options *o, int report) {
   sigset_t none;
   sigemptyset(&none);
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, _NSIG / 8);
@@ -65,7 +65,11 @@ int cove_spawn(const struct cove_spawn_options *o, pid_t *pid, int *exec_errno) 
   int report[2];
   *exec_errno = 0;
   if (pipe2(report, O_CLOEXEC) < 0) return errno;
-  pid_t p = fork();
+  /* vfork: the child borrows the agent's memory until execve or _exit, so
+     no page tables are copied. It only makes system calls (the user switch
+     uses raw ones, which do not touch glibc's thread list) and never
+     returns from child(). */
+  pid_t p = vfork();
   if (p < 0) {
     int err = errno;
     close(report[0]);

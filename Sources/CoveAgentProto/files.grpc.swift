@@ -187,7 +187,9 @@ extension Cove_Agent_V1_Files {
         /// > Source IDL Documentation:
         /// >
         /// > Writes a file atomically: the first message carries the header, the
-        /// > others carry data. The file appears only once every byte arrived.
+        /// > next ones carry data, and the last one is `finish`. The file appears
+        /// > only when `finish` arrived; a stream that ends without it (a cancelled
+        /// > or broken call) leaves the target as it was.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Cove_Agent_V1_WriteFileRequest` messages.
@@ -325,7 +327,9 @@ extension Cove_Agent_V1_Files {
         /// > Source IDL Documentation:
         /// >
         /// > Writes a file atomically: the first message carries the header, the
-        /// > others carry data. The file appears only once every byte arrived.
+        /// > next ones carry data, and the last one is `finish`. The file appears
+        /// > only when `finish` arrived; a stream that ends without it (a cancelled
+        /// > or broken call) leaves the target as it was.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Cove_Agent_V1_WriteFileRequest` messages.
@@ -462,7 +466,9 @@ extension Cove_Agent_V1_Files {
         /// > Source IDL Documentation:
         /// >
         /// > Writes a file atomically: the first message carries the header, the
-        /// > others carry data. The file appears only once every byte arrived.
+        /// > next ones carry data, and the last one is `finish`. The file appears
+        /// > only when `finish` arrived; a stream that ends without it (a cancelled
+        /// > or broken call) leaves the target as it was.
         ///
         /// - Parameters:
         ///   - request: A stream of `Cove_Agent_V1_WriteFileRequest` messages.
@@ -911,7 +917,9 @@ extension Cove_Agent_V1_Files {
         /// > Source IDL Documentation:
         /// >
         /// > Writes a file atomically: the first message carries the header, the
-        /// > others carry data. The file appears only once every byte arrived.
+        /// > next ones carry data, and the last one is `finish`. The file appears
+        /// > only when `finish` arrived; a stream that ends without it (a cancelled
+        /// > or broken call) leaves the target as it was.
         ///
         /// - Parameters:
         ///   - request: A streaming request producing `Cove_Agent_V1_WriteFileRequest` messages.
@@ -1106,7 +1114,9 @@ extension Cove_Agent_V1_Files {
         /// > Source IDL Documentation:
         /// >
         /// > Writes a file atomically: the first message carries the header, the
-        /// > others carry data. The file appears only once every byte arrived.
+        /// > next ones carry data, and the last one is `finish`. The file appears
+        /// > only when `finish` arrived; a stream that ends without it (a cancelled
+        /// > or broken call) leaves the target as it was.
         ///
         /// - Parameters:
         ///   - request: A streaming request producing `Cove_Agent_V1_WriteFileRequest` messages.
@@ -1355,7 +1365,9 @@ extension Cove_Agent_V1_Files.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > Writes a file atomically: the first message carries the header, the
-    /// > others carry data. The file appears only once every byte arrived.
+    /// > next ones carry data, and the last one is `finish`. The file appears
+    /// > only when `finish` arrived; a stream that ends without it (a cancelled
+    /// > or broken call) leaves the target as it was.
     ///
     /// - Parameters:
     ///   - request: A streaming request producing `Cove_Agent_V1_WriteFileRequest` messages.
@@ -1572,7 +1584,9 @@ extension Cove_Agent_V1_Files.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > Writes a file atomically: the first message carries the header, the
-    /// > others carry data. The file appears only once every byte arrived.
+    /// > next ones carry data, and the last one is `finish`. The file appears
+    /// > only when `finish` arrived; a stream that ends without it (a cancelled
+    /// > or broken call) leaves the target as it was.
     ///
     /// - Parameters:
     ///   - metadata: Additional metadata to send, defaults to empty.

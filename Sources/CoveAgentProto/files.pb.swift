@@ -168,11 +168,22 @@ public nonisolated struct Cove_Agent_V1_WriteFileRequest: Sendable {
     set {part = .data(newValue)}
   }
 
+  /// Commits the file; must be the last message.
+  public var finish: Bool {
+    get {
+      if case .finish(let v)? = part {return v}
+      return false
+    }
+    set {part = .finish(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Part: Equatable, Sendable {
     case header(Cove_Agent_V1_WriteFileHeader)
     case data(Data)
+    /// Commits the file; must be the last message.
+    case finish(Bool)
 
   }
 
@@ -593,7 +604,7 @@ nonisolated extension Cove_Agent_V1_WriteFileHeader: SwiftProtobuf.Message, Swif
 
 nonisolated extension Cove_Agent_V1_WriteFileRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WriteFileRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}data\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}data\0\u{1}finish\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -622,6 +633,14 @@ nonisolated extension Cove_Agent_V1_WriteFileRequest: SwiftProtobuf.Message, Swi
           self.part = .data(v)
         }
       }()
+      case 3: try {
+        var v: Bool?
+        try decoder.decodeSingularBoolField(value: &v)
+        if let v = v {
+          if self.part != nil {try decoder.handleConflictingOneOf()}
+          self.part = .finish(v)
+        }
+      }()
       default: break
       }
     }
@@ -640,6 +659,10 @@ nonisolated extension Cove_Agent_V1_WriteFileRequest: SwiftProtobuf.Message, Swi
     case .data?: try {
       guard case .data(let v)? = self.part else { preconditionFailure() }
       try visitor.visitSingularBytesField(value: v, fieldNumber: 2)
+    }()
+    case .finish?: try {
+      guard case .finish(let v)? = self.part else { preconditionFailure() }
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 3)
     }()
     case nil: break
     }

@@ -35,6 +35,7 @@ struct FileServiceTests {
             try await writer.write(.with { $0.data = bytes[offset..<end] })
             offset = end
           }
+          try await writer.write(.with { $0.finish = true })
         })
       #expect(written.bytesWritten == UInt64(bytes.count))
       let (read, chunks) = try await client.files.read(.with { $0.path = path }) { response in
@@ -134,6 +135,16 @@ struct FileServiceTests {
         })
       }
       #expect(c == .failedPrecondition)
+      // A stream closed without finish is not a write.
+      (c, m) = await code {
+        _ = try await client.files.write(requestProducer: { writer in
+          try await writer.write(.with { $0.header = .with { $0.path = root + "/unfinished" } })
+          try await writer.write(.with { $0.data = Data("x".utf8) })
+        })
+      }
+      #expect(c == .failedPrecondition)
+      #expect(m.contains("finish"))
+      #expect(!FileManager.default.fileExists(atPath: root + "/unfinished"))
     }
   }
 

@@ -63,8 +63,10 @@ public struct FileService: Cove_Agent_V1_Files.SimpleServiceProtocol {
   ) async throws -> Cove_Agent_V1_WriteFileResponse {
     try await mappingErrors {
       var writer: AtomicFileWriter? = nil
+      var finished = false
       do {
         for try await part in request {
+          if finished { throw AgentError(.invalidArgument, "finish must be the last message") }
           switch part.part {
           case .header(let header):
             guard writer == nil else { throw AgentError(.invalidArgument, "the header must come once, first") }
@@ -75,18 +77,21 @@ public struct FileService: Cove_Agent_V1_Files.SimpleServiceProtocol {
           case .data(let data):
             guard writer != nil else { throw AgentError(.invalidArgument, "the header must come first") }
             try writer!.append(data)
+          case .finish:
+            guard writer != nil else { throw AgentError(.invalidArgument, "the header must come first") }
+            finished = true
           case nil:
-            throw AgentError(.invalidArgument, "a write message needs a header or data")
+            throw AgentError(.invalidArgument, "a write message needs a header, data or finish")
           }
         }
-        // A cancelled call can end the request stream without an error: only
-        // a stream that the client closed itself may replace the file.
-        if Task.isCancelled || context.cancellation.isCancelled {
-          throw AgentError(.failedPrecondition, "the write was cancelled; the file is unchanged")
+        // A cancelled call can end the request stream like a completed one:
+        // only the explicit finish message may replace the file.
+        guard finished, !Task.isCancelled, !context.cancellation.isCancelled else {
+          throw AgentError(.failedPrecondition, "the write ended without finish; the file is unchanged")
         }
-        guard var finished = writer else { throw AgentError(.invalidArgument, "no header was sent") }
+        guard var complete = writer else { throw AgentError(.invalidArgument, "no header was sent") }
         writer = nil
-        let count = try finished.commit()
+        let count = try complete.commit()
         return .with { $0.bytesWritten = count }
       } catch {
         writer?.abandon()
