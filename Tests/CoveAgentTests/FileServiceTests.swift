@@ -4,7 +4,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import Testing
 
-@Suite("Files service, against the real agent binary")
+@Suite("Files service, against the real agent binary", .timeLimit(.minutes(1)))
 struct FileServiceTests {
   let agent: AgentHarness
   let root: String
@@ -196,19 +196,29 @@ struct FileServiceTests {
             var seen: [Cove_Agent_V1_WatchEvent] = []
             for try await event in response.messages {
               seen.append(event)
-              if event.kind == .remove { break }
+              if event.kind == .remove && seen.contains(where: { $0.kind == .create }) { break }
             }
             return seen
           }
         }
+        // The watch may start after a first change under load: change the
+        // directory until the watcher has seen a removal, for 20 s at most.
         group.addTask {
-          try await Task.sleep(for: .milliseconds(500))
-          try Data("hi".utf8).write(to: URL(fileURLWithPath: root + "/watched"))
-          try FileManager.default.removeItem(atPath: root + "/watched")
-          return nil
+          for _ in 0..<100 {
+            try await Task.sleep(for: .milliseconds(200))
+            try Data("hi".utf8).write(to: URL(fileURLWithPath: root + "/watched"))
+            try FileManager.default.removeItem(atPath: root + "/watched")
+          }
+          throw HarnessError("the watch saw no removal in 20 s")
         }
         var result: [Cove_Agent_V1_WatchEvent] = []
-        for try await value in group { if let value { result = value } }
+        for try await value in group {
+          if let value {
+            result = value
+            group.cancelAll()
+            break
+          }
+        }
         return result
       }
     }
