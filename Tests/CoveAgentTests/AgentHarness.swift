@@ -120,3 +120,14 @@ func collect<S: AsyncSequence>(_ events: S) async throws -> Outcome where S.Elem
   }
   return outcome
 }
+
+/// Runs `main` while `side` drives it (writes stdin, sends signals) and
+/// returns what `main` returned once both ended.
+func concurrently<T: Sendable>(
+  _ main: @escaping @Sendable () async throws -> T,
+  alongside side: @escaping @Sendable () async throws -> Void
+) async throws -> T {
+  async let result = main()
+  try await side()
+  return try await result
+}

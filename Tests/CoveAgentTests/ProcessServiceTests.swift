@@ -113,14 +113,14 @@ struct ProcessServiceTests {
     let agent = try AgentHarness()
     defer { agent.stop() }
     let outcome = try await agent.withClient { client in
-      try await withThrowingTaskGroup(of: Outcome?.self) { group in
-        group.addTask {
+      try await concurrently(
+        {
           try await client.run(["cat"]) {
             $0.stdin = true
             $0.tag = "cat-stdin"
           }
-        }
-        group.addTask {
+        },
+        alongside: {
           try await waitForTag("cat-stdin", client)
           _ = try await client.processes.writeStdin(
             .with {
@@ -130,12 +130,7 @@ struct ProcessServiceTests {
             .with {
               $0.process.tag = "cat-stdin"; $0.data = Data("two\n".utf8); $0.close = true
             })
-          return nil
-        }
-        var result: Outcome?
-        for try await value in group { if let value { result = value } }
-        return result!
-      }
+        })
     }
     #expect(outcome.out == "one\ntwo\n")
     #expect(outcome.code == 0)
@@ -161,22 +156,17 @@ struct ProcessServiceTests {
       try await Task.sleep(for: .milliseconds(300))
       let listed = try await client.processes.list(.init())
       #expect(listed.processes.contains { $0.pid == pid && $0.tag == "ticker" && $0.background })
-      let attached = try await withThrowingTaskGroup(of: Outcome?.self) { group in
-        group.addTask {
+      let attached = try await concurrently(
+        {
           try await client.processes.attach(.with { $0.process.tag = "ticker" }) { try await collect($0.messages) }
-        }
-        group.addTask {
+        },
+        alongside: {
           try await Task.sleep(for: .milliseconds(500))
           _ = try await client.processes.signal(
             .with {
               $0.process.pid = pid; $0.signal = 15
             })
-          return nil
-        }
-        var result: Outcome?
-        for try await value in group { if let value { result = value } }
-        return result!
-      }
+        })
       #expect(attached.out.contains("tick"))
       #expect(attached.out.contains("got-term"))
       #expect(attached.code == 7)
@@ -210,16 +200,16 @@ struct ProcessServiceTests {
     let agent = try AgentHarness()
     defer { agent.stop() }
     let outcome = try await agent.withClient { client in
-      try await withThrowingTaskGroup(of: Outcome?.self) { group in
-        group.addTask {
+      try await concurrently(
+        {
           try await client.run(["sh", "-c", "tty; stty size; read line; stty size; echo got:$line"]) {
             $0.pty = .with {
               $0.rows = 24; $0.cols = 80
             }
             $0.tag = "tty"
           }
-        }
-        group.addTask {
+        },
+        alongside: {
           try await waitForTag("tty", client)
           try await Task.sleep(for: .milliseconds(300))
           _ = try await client.processes.resizePty(
@@ -233,12 +223,7 @@ struct ProcessServiceTests {
             .with {
               $0.process.tag = "tty"; $0.data = Data("hi\n".utf8)
             })
-          return nil
-        }
-        var result: Outcome?
-        for try await value in group { if let value { result = value } }
-        return result!
-      }
+        })
     }
     #expect(outcome.out.contains("/dev/pts/"))
     #expect(outcome.out.contains("24 80"))

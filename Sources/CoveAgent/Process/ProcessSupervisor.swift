@@ -139,6 +139,8 @@ public final class ProcessSupervisor: Sendable {
     async throws(AgentError)
   {
     var outputs: [(NIOAsyncChannel<ByteBuffer, Never>, ManagedProcess.Stream)] = []
+    // Descriptors not yet owned by a channel; closed here if NIO refuses one.
+    var unowned = Set([fds.stdoutRead, fds.stderrRead, fds.stdinWrite].compactMap { $0 })
     do {
       let bootstrap = NIOPipeBootstrap(group: group)
       for (fd, stream) in [(fds.stdoutRead, ManagedProcess.Stream.stdout), (fds.stderrRead, .stderr)] {
@@ -148,13 +150,18 @@ public final class ProcessSupervisor: Sendable {
             try NIOAsyncChannel<ByteBuffer, Never>(wrappingChannelSynchronously: channel)
           }
         }
+        unowned.remove(fd)
         outputs.append((channel, stream))
       }
       if let fd = fds.stdinWrite {
         process.attachStdin(try await bootstrap.takingOwnershipOfDescriptor(output: fd).get())
+        unowned.remove(fd)
       }
     } catch {
+      for fd in unowned { close(fd) }
+      for (channel, _) in outputs { try? await channel.channel.close() }
       process.kill()
+      remove(process)  // the reaper still reaps the child; nothing else tracks it
       throw AgentError(.internalError, "cannot watch the output of process \(process.pid): \(error)")
     }
 
