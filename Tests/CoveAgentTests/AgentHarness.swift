@@ -106,7 +106,10 @@ extension GRPCClient where Transport == HTTP2ClientTransport.Posix {
   }
 }
 
-func collect<S: AsyncSequence>(_ events: S) async throws -> Outcome where S.Element == Cove_Agent_V1_ProcessEvent {
+func collect<S: AsyncSequence>(
+  _ events: S,
+  afterEach react: (Outcome) async throws -> Void = { _ in }
+) async throws -> Outcome where S.Element == Cove_Agent_V1_ProcessEvent {
   var outcome = Outcome()
   for try await event in events {
     outcome.events.append(event)
@@ -117,6 +120,7 @@ func collect<S: AsyncSequence>(_ events: S) async throws -> Outcome where S.Elem
     case .exited(let e): outcome.exit = e
     case nil: break
     }
+    try await react(outcome)
   }
   return outcome
 }

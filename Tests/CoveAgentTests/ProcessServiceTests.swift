@@ -156,17 +156,19 @@ struct ProcessServiceTests {
       try await Task.sleep(for: .milliseconds(300))
       let listed = try await client.processes.list(.init())
       #expect(listed.processes.contains { $0.pid == pid && $0.tag == "ticker" && $0.background })
-      let attached = try await concurrently(
-        {
-          try await client.processes.attach(.with { $0.process.tag = "ticker" }) { try await collect($0.messages) }
-        },
-        alongside: {
-          try await Task.sleep(for: .milliseconds(500))
+      // The signal goes out once the attached call has seen a tick, so the
+      // attach is known to be registered whatever the load.
+      let attached = try await client.processes.attach(.with { $0.process.tag = "ticker" }) { response in
+        var signalled = false
+        return try await collect(response.messages) { sofar in
+          guard !signalled, sofar.out.contains("tick") else { return }
+          signalled = true
           _ = try await client.processes.signal(
             .with {
               $0.process.pid = pid; $0.signal = 15
             })
-        })
+        }
+      }
       #expect(attached.out.contains("tick"))
       #expect(attached.out.contains("got-term"))
       #expect(attached.code == 7)
