@@ -27,7 +27,7 @@ struct LaunchPlan {
       throw AgentError(.invalidArgument, "argv must not contain NUL bytes")
     }
     for (key, value) in request.env {
-      if key.isEmpty || key.utf8.contains(0) || key.contains("=") || value.utf8.contains(0) {
+      if key.isEmpty || key.utf8.contains(0) || key.utf8.contains(UInt8(ascii: "=")) || value.utf8.contains(0) {
         throw AgentError(.invalidArgument, "invalid environment variable name or value: \"\(key)\"")
       }
     }
@@ -61,7 +61,7 @@ struct LaunchPlan {
   /// Finds a program in PATH the way a shell does; a name that is found
   /// nowhere is returned unchanged, so that executing it fails with ENOENT.
   static func resolve(_ program: String, searchPath: String) -> String {
-    if program.contains("/") { return program }
+    if program.utf8.contains(UInt8(ascii: "/")) { return program }
     for dir in searchPath.split(separator: ":") where !dir.isEmpty {
       let candidate = "\(dir)/\(program)"
       var st = stat()

@@ -65,7 +65,7 @@ public struct SystemService: Cove_Agent_V1_System.SimpleServiceProtocol {
     -> Cove_Agent_V1_SetEnvironmentResponse
   {
     try await mappingErrors {
-      for key in request.env.keys where key.isEmpty || key.contains("=") || key.utf8.contains(0) {
+      for key in request.env.keys where key.isEmpty || key.utf8.contains(UInt8(ascii: "=")) || key.utf8.contains(0) {
         throw AgentError(.invalidArgument, "invalid environment variable name: \"\(key)\"")
       }
       for value in request.env.values where value.utf8.contains(0) {

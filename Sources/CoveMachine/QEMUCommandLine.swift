@@ -1,0 +1,57 @@
+/// The QEMU command line for one microVM: the `microvm` machine, guest RAM
+/// in a file, the root disk as a qcow2 overlay, the agent's virtio-serial
+/// port, virtio-rng, user-mode networking, and the console in a log file.
+public struct QEMUCommandLine: Sendable {
+  public var configuration: MachineConfiguration
+  public var directory: VMDirectory
+
+  /// Kernel arguments every Cove guest gets. `reboot=t` with QEMU's
+  /// `-no-reboot` makes a guest reboot end QEMU (microvm has no power-off
+  /// path QEMU obeys); `panic=-1` does the same for a crash. The Swift
+  /// runtime of the static agent looks up its backtracer through /proc
+  /// before `main` can mount /proc, and aborts, unless told where it is.
+  public static let baseKernelArguments = [
+    "console=ttyS0", "reboot=t", "panic=-1", "quiet", "pci=off", "tsc=reliable", "no_timer_check",
+    "SWIFT_BACKTRACE=enable=no,swift-backtrace=/none",
+  ]
+
+  public init(configuration: MachineConfiguration, directory: VMDirectory) {
+    self.configuration = configuration
+    self.directory = directory
+  }
+
+  public var arguments: [String] {
+    let c = configuration
+    var args = [
+      "-M", "microvm,memory-backend=mem",
+      "-accel", c.accelerator.rawValue,
+    ]
+    if c.accelerator == .kvm { args += ["-cpu", "host"] }
+    args += [
+      "-smp", "\(c.cpus)",
+      "-m", "\(c.memoryMiB)M",
+      "-object", "memory-backend-file,id=mem,size=\(c.memoryMiB)M,mem-path=\(directory.memory),share=on",
+      "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
+      "-kernel", c.kernel.vmlinuz,
+      "-initrd", c.initramfs,
+      "-append", (Self.baseKernelArguments + c.extraKernelArguments).joined(separator: " "),
+      "-serial", "file:\(directory.console)",
+      "-drive", "id=root,file=\(directory.overlay),format=qcow2,if=none,discard=unmap",
+      "-device", "virtio-blk-device,drive=root",
+      "-device", "virtio-serial-device",
+      "-chardev", "socket,id=agent,path=\(directory.agentSocket),server=on,wait=off",
+      "-device", "virtserialport,chardev=agent,name=org.cove.agent",
+      "-object", "rng-random,id=rng,filename=/dev/urandom",
+      "-device", "virtio-rng-device,rng=rng",
+    ]
+    if c.network {
+      args += ["-netdev", "user,id=net", "-device", "virtio-net-device,netdev=net"]
+    }
+    args += [
+      "-qmp", "unix:\(directory.qmpSocket),server=on,wait=off",
+      "-pidfile", directory.pidFile,
+      "-daemonize",
+    ]
+    return args
+  }
+}

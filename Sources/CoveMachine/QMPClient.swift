@@ -1,0 +1,147 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A client of QEMU's machine protocol (QMP): JSON objects, one per line,
+/// over a Unix socket. Commands carry an id and are matched with their
+/// replies; events are counted out and otherwise ignored for now.
+public final class QMPClient: Sendable {
+  /// What QEMU reports about the guest's run state (`query-status`).
+  public struct Status: Decodable, Sendable, Equatable {
+    public var running: Bool
+    public var status: String
+  }
+
+  struct Reply: Decodable {
+    struct Failure: Decodable {
+      var `class`: String
+      var desc: String
+    }
+    var id: Int?
+    var `return`: JSONValue?
+    var error: Failure?
+    var event: String?
+  }
+
+  private struct State {
+    var nextID = 1
+    var pending: [Int: CheckedContinuation<JSONValue, any Error>] = [:]
+    var closed = false
+  }
+
+  private let channel: Channel
+  private let state = Mutex(State())
+  private let closedPromise: EventLoopPromise<Void>
+
+  private init(channel: Channel, closedPromise: EventLoopPromise<Void>) {
+    self.channel = channel
+    self.closedPromise = closedPromise
+  }
+
+  /// Connects, reads QEMU's greeting and leaves negotiation mode.
+  public static func connect(path: String, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton)
+    async throws -> QMPClient
+  {
+    let handler = LineHandler()
+    let channel = try await ClientBootstrap(group: group)
+      .channelInitializer { channel in
+        channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+      }
+      .connect(unixDomainSocketPath: path).get()
+    let client = QMPClient(channel: channel, closedPromise: channel.eventLoop.makePromise())
+    handler.client = client
+    channel.closeFuture.whenComplete { _ in client.connectionClosed() }
+    _ = try await client.execute("qmp_capabilities")
+    return client
+  }
+
+  /// Runs one command and returns its `return` value.
+  @discardableResult
+  public func execute(_ command: String, arguments: [String: JSONValue]? = nil) async throws -> JSONValue {
+    try await withCheckedThrowingContinuation { continuation in
+      let id: Int? = state.withLock { state in
+        guard !state.closed else { return nil }
+        let id = state.nextID
+        state.nextID += 1
+        state.pending[id] = continuation
+        return id
+      }
+      guard let id else { return continuation.resume(throwing: MachineError.qmp("the connection is closed")) }
+      var message: [String: JSONValue] = ["execute": .string(command), "id": .number(Double(id))]
+      if let arguments { message["arguments"] = .object(arguments) }
+      var line = (try? JSONEncoder().encode(JSONValue.object(message))) ?? Data()
+      line.append(UInt8(ascii: "\n"))
+      channel.writeAndFlush(ByteBuffer(bytes: line)).whenFailure { [weak self] error in
+        self?.resolve(id: id, with: .failure(MachineError.qmp("cannot send \(command): \(error)")))
+      }
+    }
+  }
+
+  public func status() async throws -> Status {
+    let value = try await execute("query-status")
+    return try JSONDecoder().decode(Status.self, from: JSONEncoder().encode(value))
+  }
+
+  /// Pauses the guest's vCPUs.
+  public func stop() async throws { try await execute("stop") }
+  /// Resumes them.
+  public func cont() async throws { try await execute("cont") }
+  /// Ends QEMU at once (no guest shutdown).
+  public func quit() async throws { try await execute("quit") }
+
+  /// Returns when the connection ends, which is when QEMU exits.
+  public func waitUntilClosed() async {
+    try? await closedPromise.futureResult.get()
+  }
+
+  public var isClosed: Bool { state.withLock { $0.closed } }
+
+  public func close() async {
+    try? await channel.close()
+  }
+
+  fileprivate func received(_ line: ByteBuffer) {
+    guard let reply = try? JSONDecoder().decode(Reply.self, from: Data(line.readableBytesView)), let id = reply.id
+    else { return }  // the greeting, events, or a reply without our id
+    if let error = reply.error {
+      resolve(id: id, with: .failure(MachineError.qmp("\(error.class): \(error.desc)")))
+    } else {
+      resolve(id: id, with: .success(reply.return ?? .null))
+    }
+  }
+
+  private func resolve(id: Int, with result: Result<JSONValue, any Error>) {
+    let continuation = state.withLock { $0.pending.removeValue(forKey: id) }
+    continuation?.resume(with: result)
+  }
+
+  private func connectionClosed() {
+    let pending = state.withLock { state in
+      state.closed = true
+      defer { state.pending = [:] }
+      return state.pending.values
+    }
+    for continuation in pending { continuation.resume(throwing: MachineError.qmp("QEMU closed the connection")) }
+    closedPromise.succeed()
+  }
+}
+
+/// Splits the byte stream into lines and hands them to the client.
+private final class LineHandler: ChannelInboundHandler, @unchecked Sendable {
+  typealias InboundIn = ByteBuffer
+  // Set once, before the first read can arrive; used on the channel's loop only.
+  weak var client: QMPClient?
+  private var buffer = ByteBuffer()
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    var incoming = unwrapInboundIn(data)
+    buffer.writeBuffer(&incoming)
+    while let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
+      let length = newline - buffer.readerIndex
+      if let line = buffer.readSlice(length: length) { client?.received(line) }
+      buffer.moveReaderIndex(forwardBy: 1)
+    }
+    buffer.discardReadBytes()
+  }
+}

@@ -1,0 +1,48 @@
+import CoveImages
+import Foundation
+
+/// One microVM, whatever runs it. QEMU is the only backend; the protocol
+/// keeps the rest of Cove independent of it.
+public protocol VirtualMachine: Sendable {
+  var id: String { get }
+  var configuration: MachineConfiguration { get }
+  /// Starts the VM; returns once the hypervisor runs it.
+  func start() async throws
+  /// Waits until the guest agent answers, and returns a connection to it.
+  func waitForAgent(timeout: Duration) async throws -> AgentConnection
+  /// Asks the guest to shut down, waits up to `grace`, then kills it; then
+  /// removes every file the VM had.
+  func stop(grace: Duration) async
+  /// Ends the VM at once and removes its files.
+  func kill() async
+}
+
+/// What to boot and with how much.
+public struct MachineConfiguration: Sendable {
+  public var kernel: GuestKernel
+  public var initramfs: String
+  /// The read-only base image; the VM writes to an overlay over it.
+  public var rootImage: String
+  public var cpus: Int = 1
+  public var memoryMiB: Int = 256
+  public var accelerator: Accelerator = .detect()
+  /// User-mode networking (outbound only) when true; no network device when false.
+  public var network: Bool = true
+  /// Keep the console log after the VM is gone (it is printed in errors either way).
+  public var keepConsoleLog: Bool = false
+  /// Where per-VM directories go; short, because it holds Unix sockets.
+  public var runDirectory: String = MachineConfiguration.defaultRunDirectory
+  public var qemuBinary: String = "qemu-system-x86_64"
+  public var extraKernelArguments: [String] = []
+
+  public init(kernel: GuestKernel, initramfs: String, rootImage: String) {
+    self.kernel = kernel
+    self.initramfs = initramfs
+    self.rootImage = rootImage
+  }
+
+  public static var defaultRunDirectory: String {
+    if let configured = getenv("COVE_RUN_DIR").map({ String(cString: $0) }), !configured.isEmpty { return configured }
+    return "/tmp/cove-\(getuid())"
+  }
+}

@@ -1,0 +1,169 @@
+import ArgumentParser
+import CoveAgentProto
+import CoveImages
+import CoveMachine
+import Dispatch
+import Foundation
+import Logging
+
+extension Cove {
+  struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Boot a sandbox, run one command in it, and remove the sandbox.",
+      discussion: "Output streams live; cove exits with the command's exit code (125 when Cove itself fails).")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Root filesystem image (see `cove image ls`).") var image = "debian"
+    @Option(help: "Virtual CPUs.") var cpus = 1
+    @Option(help: "Guest memory in MiB.") var memory = 256
+    @Option(name: .shortAndLong, help: "Environment variable for the command, K=V (repeatable).") var env: [String] = []
+    @Option(name: .shortAndLong, help: "Working directory in the guest.") var workdir: String?
+    @Option(name: .shortAndLong, help: "User in the guest, by name or uid.") var user: String?
+    @Option(help: "Kill the command after this many seconds.") var timeout: Double?
+    @Option(help: "Accelerator: kvm or tcg (default: kvm when the CPU has vmx/svm).") var accel: String?
+    @Option(help: "Boot this kernel instead of the distribution's cloud kernel.") var kernel: String?
+    @Option(help: "Directory of .ko modules for --kernel (omit if its virtio drivers are built in).")
+    var kernelModules: String?
+    @Option(help: "Seconds to wait for the guest agent.") var bootTimeout: Double = 120
+    @Flag(help: "No network device in the guest.") var noNetwork = false
+    @Flag(help: "Keep the guest console log (its path is printed).") var keepConsole = false
+    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments, after --.")
+    var command: [String] = []
+
+    func validate() throws {
+      guard !argv.isEmpty else { throw ValidationError("give a command to run, after --") }
+      for pair in env where !pair.contains("=") || pair.hasPrefix("=") {
+        throw ValidationError("-e takes KEY=VALUE, not \(pair)")
+      }
+      if let accel, Accelerator(rawValue: accel) == nil { throw ValidationError("--accel is kvm or tcg") }
+    }
+
+    var argv: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
+
+    func run() async throws {
+      global.bootstrapLogging()
+      let logger = Logger(label: "cove.run")
+      var assets = GuestAssets(logger: logger)
+      assets.customKernel = kernel
+      assets.customModules = kernelModules
+      let code: Int32
+      do {
+        var configuration = try await assets.configuration(image: image)
+        configuration.cpus = cpus
+        configuration.memoryMiB = memory
+        configuration.network = !noNetwork
+        configuration.keepConsoleLog = keepConsole
+        if let accel, let chosen = Accelerator(rawValue: accel) { configuration.accelerator = chosen }
+        code = try await Self.runInterruptibly(
+          QEMUMachine(configuration: configuration, logger: logger), request: startRequest(),
+          bootTimeout: .milliseconds(Int(bootTimeout * 1000)))
+      } catch {
+        fail(error)
+      }
+      Foundation.exit(code)
+    }
+
+    func startRequest() -> Cove_Agent_V1_StartRequest {
+      .with { request in
+        request.argv = argv
+        for pair in env {
+          let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+          request.env[String(parts[0])] = String(parts[1])
+        }
+        if let workdir { request.cwd = workdir }
+        if let user { request.user = user }
+        if let timeout { request.timeoutMs = UInt64(max(0, timeout) * 1000) }
+      }
+    }
+
+    /// Boots, runs and removes the VM; SIGINT, SIGTERM and SIGHUP end the
+    /// run early but still remove everything.
+    static func runInterruptibly(
+      _ machine: QEMUMachine, request: Cove_Agent_V1_StartRequest, bootTimeout: Duration
+    ) async throws -> Int32 {
+      let work = Task { () async throws -> Int32 in
+        try await machine.start()
+        let agent = try await machine.waitForAgent(timeout: bootTimeout)
+        return try await execute(request, on: agent, machine: machine)
+      }
+      let interrupted = Interruption.watch { work.cancel() }
+      defer { interrupted.stop() }
+      let result = await work.result
+      await machine.stop(grace: .seconds(2))
+      if let signal = interrupted.signal { return 128 + signal }
+      return try result.get()
+    }
+
+    static func execute(
+      _ request: Cove_Agent_V1_StartRequest, on agent: AgentConnection, machine: QEMUMachine
+    ) async throws -> Int32 {
+      do {
+        return try await agent.processes.start(request) { response in
+          var code: Int32?
+          for try await event in response.messages {
+            switch event.event {
+            case .stdout(let data): FileHandle.standardOutput.write(data)
+            case .stderr(let data): FileHandle.standardError.write(data)
+            case .exited(let exit):
+              switch exit.status {
+              case .code(let value): code = value
+              case .signal(let value): code = 128 + value
+              case nil: code = 1
+              }
+              if exit.timedOut { FileHandle.standardError.write(Data("cove: the command timed out\n".utf8)) }
+            default: break
+            }
+          }
+          guard let code else { throw MachineError.exited(console: machine.directory.consoleTail()) }
+          return code
+        }
+      } catch let error as MachineError {
+        throw error
+      } catch {
+        // The stream broke: if the VM died, say so with its console.
+        if !machine.isRunning { throw MachineError.exited(console: machine.directory.consoleTail()) }
+        throw error
+      }
+    }
+  }
+}
+
+/// Turns SIGINT, SIGTERM and SIGHUP into a call of `handler` (once) and
+/// remembers which signal came.
+final class Interruption: @unchecked Sendable {
+  private let sources: [any DispatchSourceSignal]
+  private let lock = NSLock()
+  private var received: Int32?
+
+  var signal: Int32? { lock.withLock { received } }
+
+  private init(handler: @escaping @Sendable () -> Void) {
+    var sources: [any DispatchSourceSignal] = []
+    let box = Box()
+    for number in [SIGINT, SIGTERM, SIGHUP] {
+      Foundation.signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      source.setEventHandler {
+        if box.owner?.record(number) == true { handler() }
+      }
+      source.resume()
+      sources.append(source)
+    }
+    self.sources = sources
+    box.owner = self
+  }
+
+  static func watch(_ handler: @escaping @Sendable () -> Void) -> Interruption { Interruption(handler: handler) }
+
+  private func record(_ number: Int32) -> Bool {
+    lock.withLock {
+      guard received == nil else { return false }
+      received = number
+      return true
+    }
+  }
+
+  func stop() { for source in sources { source.cancel() } }
+
+  private final class Box: @unchecked Sendable { weak var owner: Interruption? }
+}
