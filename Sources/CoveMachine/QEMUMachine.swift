@@ -144,6 +144,8 @@ public final class QEMUMachine: VirtualMachine {
       logger.info("console log kept", metadata: ["path": "\(kept)"])
     }
     try? FileManager.default.removeItem(atPath: directory.path)
+    // The run directory goes too once its last VM has gone.
+    rmdir(configuration.runDirectory)
   }
 
   private func validateInputs() throws {

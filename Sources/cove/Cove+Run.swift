@@ -83,8 +83,12 @@ extension Cove {
     ) async throws -> Int32 {
       let work = Task { () async throws -> Int32 in
         try await machine.start()
-        let agent = try await machine.waitForAgent(timeout: bootTimeout)
-        return try await execute(request, on: agent, machine: machine)
+        _ = try await machine.waitForAgent(timeout: bootTimeout)
+        let exit = try await machine.execute(request) { stream, data in
+          (stream == .stdout ? FileHandle.standardOutput : FileHandle.standardError).write(data)
+        }
+        if exit.timedOut { FileHandle.standardError.write(Data("cove: the command timed out\n".utf8)) }
+        return exit.code
       }
       let interrupted = Interruption.watch { work.cancel() }
       defer { interrupted.stop() }
@@ -92,38 +96,6 @@ extension Cove {
       await machine.stop(grace: .seconds(2))
       if let signal = interrupted.signal { return 128 + signal }
       return try result.get()
-    }
-
-    static func execute(
-      _ request: Cove_Agent_V1_StartRequest, on agent: AgentConnection, machine: QEMUMachine
-    ) async throws -> Int32 {
-      do {
-        return try await agent.processes.start(request) { response in
-          var code: Int32?
-          for try await event in response.messages {
-            switch event.event {
-            case .stdout(let data): FileHandle.standardOutput.write(data)
-            case .stderr(let data): FileHandle.standardError.write(data)
-            case .exited(let exit):
-              switch exit.status {
-              case .code(let value): code = value
-              case .signal(let value): code = 128 + value
-              case nil: code = 1
-              }
-              if exit.timedOut { FileHandle.standardError.write(Data("cove: the command timed out\n".utf8)) }
-            default: break
-            }
-          }
-          guard let code else { throw MachineError.exited(console: machine.directory.consoleTail()) }
-          return code
-        }
-      } catch let error as MachineError {
-        throw error
-      } catch {
-        // The stream broke: if the VM died, say so with its console.
-        if !machine.isRunning { throw MachineError.exited(console: machine.directory.consoleTail()) }
-        throw error
-      }
     }
   }
 }
