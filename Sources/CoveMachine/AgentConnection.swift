@@ -36,8 +36,16 @@ public final class AgentConnection: Sendable {
     return (try? await system.health(.init(), options: options)) != nil
   }
 
+  /// Ends the connection: gracefully when the agent is there, at once
+  /// (after a second) when it is not, e.g. when the handshake never finished.
   public func close() async {
     client.beginGracefulShutdown()
+    let connections = self.connections
+    let forced = Task {
+      try await Task.sleep(for: .seconds(1))
+      connections.cancel()
+    }
     _ = await connections.result
+    forced.cancel()
   }
 }

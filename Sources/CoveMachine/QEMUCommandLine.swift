@@ -26,7 +26,12 @@ public struct QEMUCommandLine: Sendable {
       "-M", "microvm,memory-backend=mem",
       "-accel", c.accelerator.rawValue,
     ]
-    if c.accelerator == .kvm { args += ["-cpu", "host"] }
+    // The guest's random pool must be ready at once: the agent's first
+    // getrandom() (Swift's hash seed, before main) blocks until it is, about
+    // 1.2 s into a TCG boot with the default CPU model. With RDRAND, which
+    // the kernel trusts, the pool is ready 30 ms into boot. ("max" has it
+    // too, but one boot in a few hung early under TCG with it.)
+    args += ["-cpu", c.accelerator == .kvm ? "host" : "qemu64,+rdrand"]
     args += [
       "-smp", "\(c.cpus)",
       "-m", "\(c.memoryMiB)M",
@@ -40,7 +45,7 @@ public struct QEMUCommandLine: Sendable {
       "-device", "virtio-blk-device,drive=root",
       "-device", "virtio-serial-device",
       "-chardev", "socket,id=agent,path=\(directory.agentSocket),server=on,wait=off",
-      "-device", "virtserialport,chardev=agent,name=org.cove.agent",
+      "-device", "virtserialport,id=agent,chardev=agent,name=org.cove.agent",
       "-object", "rng-random,id=rng,filename=/dev/urandom",
       "-device", "virtio-rng-device,rng=rng",
     ]

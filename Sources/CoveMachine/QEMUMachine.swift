@@ -35,6 +35,8 @@ public final class QEMUMachine: VirtualMachine {
   public var qmp: QMPClient? { state.withLock { $0.qmp } }
 
   public func start() async throws {
+    let clock = ContinuousClock()
+    let started = clock.now
     try validateInputs()
     Self.sweepAbandoned(in: configuration.runDirectory, logger: logger)
     let manager = FileManager.default
@@ -57,24 +59,73 @@ public final class QEMUMachine: VirtualMachine {
       state.withLock { $0.pid = pid }
       let qmp = try await QMPClient.connect(path: directory.qmpSocket)
       state.withLock { $0.qmp = qmp }
-      logger.info("VM started", metadata: ["pid": "\(pid)", "accelerator": "\(configuration.accelerator)"])
+      logger.info(
+        "VM started",
+        metadata: [
+          "pid": "\(pid)", "accelerator": "\(configuration.accelerator)",
+          "took_ms": "\((clock.now - started).milliseconds)",
+        ])
     } catch {
       await kill()
       throw error
     }
   }
 
+  /// Starts the VM and waits for its agent. A guest that has not opened its
+  /// agent port after `stallLimit` is restarted, once: under TCG about one
+  /// boot in twenty stalls before the kernel prints anything, its vCPU
+  /// spinning on jiffies that never advance (see docs/DESIGN.md).
+  public func boot(timeout: Duration = .seconds(60), stallLimit: Duration = .seconds(15)) async throws
+    -> AgentConnection
+  {
+    for attempt in 1...2 {
+      try await start()
+      do {
+        return try await waitForAgent(timeout: timeout, stallLimit: stallLimit)
+      } catch MachineError.bootStalled(let seconds, _) where attempt == 1 {
+        logger.warning("the guest stalled early in boot; restarting it", metadata: ["after_s": "\(seconds)"])
+        await kill()
+        state.withLock { $0 = State() }
+      } catch {
+        await kill()
+        throw error
+      }
+    }
+    throw MachineError.invalidConfiguration("unreachable")
+  }
+
   public func waitForAgent(timeout: Duration = .seconds(60)) async throws -> AgentConnection {
+    try await waitForAgent(timeout: timeout, stallLimit: timeout)
+  }
+
+  func waitForAgent(timeout: Duration, stallLimit: Duration) async throws -> AgentConnection {
+    if let agent = state.withLock({ $0.agent }) { return agent }
+    let clock = ContinuousClock()
+    let started = clock.now
+    let deadline = started + timeout
+    // Connect only once the guest has opened its end of the port: bytes sent
+    // before that wait in QEMU, and a connection that times out meanwhile
+    // leaves half a handshake behind for the next one to trip over.
+    while qmp?.guestOpenedPort("agent") == false {
+      if !isRunning { throw MachineError.exitedDuringBoot(console: directory.consoleTail()) }
+      if clock.now - started > stallLimit {
+        throw MachineError.bootStalled(seconds: Double(stallLimit.components.seconds), console: directory.consoleTail())
+      }
+      try await Task.sleep(for: .milliseconds(10))
+    }
+    logger.debug("guest opened the agent port", metadata: ["waited_ms": "\((clock.now - started).milliseconds)"])
     let agent = try state.withLock { state in
       if let agent = state.agent { return agent }
       let agent = try AgentConnection(socketPath: directory.agentSocket)
       state.agent = agent
       return agent
     }
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
     while clock.now < deadline {
-      if await agent.answers(within: .milliseconds(500)) { return agent }
+      if await agent.answers(within: .seconds(1)) {
+        logger.debug("agent answered", metadata: ["waited_ms": "\((clock.now - started).milliseconds)"])
+        return agent
+      }
+      logger.trace("agent not answering yet", metadata: ["waited_ms": "\((clock.now - started).milliseconds)"])
       if !isRunning { throw MachineError.exitedDuringBoot(console: directory.consoleTail()) }
       try Task.checkCancellation()
     }
@@ -89,6 +140,9 @@ public final class QEMUMachine: VirtualMachine {
   }
 
   public func stop(grace: Duration = .seconds(5)) async {
+    let clock = ContinuousClock()
+    let started = clock.now
+    defer { logger.debug("VM stopped", metadata: ["took_ms": "\((clock.now - started).milliseconds)"]) }
     let (agent, qmp) = state.withLock { ($0.agent, $0.qmp) }
     if let agent, isRunning {
       var options = CallOptions.defaults
@@ -123,11 +177,12 @@ public final class QEMUMachine: VirtualMachine {
       }
       return (state.agent, state.qmp, state.pid)
     }
-    await agent?.close()
+    // QEMU goes first, so that nothing waits on a guest that cannot answer.
     if let pid, processIsAlive(pid), isQEMU(pid, of: directory) {
       Glibc.kill(pid, SIGKILL)
       for _ in 0..<200 where processIsAlive(pid) { try? await Task.sleep(for: .milliseconds(10)) }
     }
+    await agent?.close()
     await qmp?.close()
     removeFiles()
   }
@@ -143,7 +198,7 @@ public final class QEMUMachine: VirtualMachine {
       try? FileManager.default.moveItem(atPath: directory.console, toPath: kept)
       logger.info("console log kept", metadata: ["path": "\(kept)"])
     }
-    try? FileManager.default.removeItem(atPath: directory.path)
+    directory.remove()
     // The run directory goes too once its last VM has gone.
     rmdir(configuration.runDirectory)
   }
@@ -182,7 +237,7 @@ public final class QEMUMachine: VirtualMachine {
       if let pid = directory.qemuPID, processIsAlive(pid), isQEMU(pid, of: directory) {
         Glibc.kill(pid, SIGKILL)
       }
-      try? FileManager.default.removeItem(atPath: directory.path)
+      directory.remove()
       logger.info("removed an abandoned VM", metadata: ["directory": "\(directory.path)"])
     }
   }
@@ -193,4 +248,9 @@ extension FileManager {
     var isDirectory: ObjCBool = false
     return fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
   }
+}
+
+extension Duration {
+  /// Whole milliseconds, for logs.
+  var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }

@@ -22,12 +22,20 @@ public final class QMPClient: Sendable {
     var `return`: JSONValue?
     var error: Failure?
     var event: String?
+    var data: JSONValue?
+  }
+
+  /// An asynchronous event QEMU reported, such as VSERPORT_CHANGE.
+  public struct Event: Sendable {
+    public var name: String
+    public var data: JSONValue?
   }
 
   private struct State {
     var nextID = 1
     var pending: [Int: CheckedContinuation<JSONValue, any Error>] = [:]
     var closed = false
+    var events: [Event] = []
   }
 
   private let channel: Channel
@@ -56,9 +64,12 @@ public final class QMPClient: Sendable {
     return client
   }
 
-  /// Runs one command and returns its `return` value.
+  /// Runs one command and returns its `return` value; a QEMU that does not
+  /// answer within `timeout` gives an error instead of a wait forever.
   @discardableResult
-  public func execute(_ command: String, arguments: [String: JSONValue]? = nil) async throws -> JSONValue {
+  public func execute(
+    _ command: String, arguments: [String: JSONValue]? = nil, timeout: TimeAmount = .seconds(10)
+  ) async throws -> JSONValue {
     try await withCheckedThrowingContinuation { continuation in
       let id: Int? = state.withLock { state in
         guard !state.closed else { return nil }
@@ -75,6 +86,9 @@ public final class QMPClient: Sendable {
       channel.writeAndFlush(ByteBuffer(bytes: line)).whenFailure { [weak self] error in
         self?.resolve(id: id, with: .failure(MachineError.qmp("cannot send \(command): \(error)")))
       }
+      channel.eventLoop.scheduleTask(in: timeout) { [weak self] in
+        self?.resolve(id: id, with: .failure(MachineError.qmp("no answer to \(command) within \(timeout)")))
+      }
     }
   }
 
@@ -88,7 +102,23 @@ public final class QMPClient: Sendable {
   /// Resumes them.
   public func cont() async throws { try await execute("cont") }
   /// Ends QEMU at once (no guest shutdown).
-  public func quit() async throws { try await execute("quit") }
+  public func quit() async throws { try await execute("quit", timeout: .seconds(2)) }
+
+  /// The events received so far (the most recent 128 to 256).
+  public var events: [Event] { state.withLock { $0.events } }
+
+  /// Whether the guest has opened the virtio-serial port whose chardev is
+  /// device id `port` (QEMU reports VSERPORT_CHANGE when it does).
+  public func guestOpenedPort(_ port: String) -> Bool {
+    let changes = events.filter { $0.name == "VSERPORT_CHANGE" }
+    guard
+      case .object(let data)? = changes.last(where: { event in
+        if case .object(let data)? = event.data { return data["id"] == .string(port) }
+        return false
+      })?.data
+    else { return false }
+    return data["open"] == .bool(true)
+  }
 
   /// Returns when the connection ends, which is when QEMU exits.
   public func waitUntilClosed() async {
@@ -102,8 +132,15 @@ public final class QMPClient: Sendable {
   }
 
   fileprivate func received(_ line: ByteBuffer) {
-    guard let reply = try? JSONDecoder().decode(Reply.self, from: Data(line.readableBytesView)), let id = reply.id
-    else { return }  // the greeting, events, or a reply without our id
+    guard let reply = try? JSONDecoder().decode(Reply.self, from: Data(line.readableBytesView)) else { return }
+    if let event = reply.event {
+      state.withLock { state in
+        state.events.append(Event(name: event, data: reply.data))
+        if state.events.count > 256 { state.events.removeFirst(128) }
+      }
+      return
+    }
+    guard let id = reply.id else { return }  // the greeting
     if let error = reply.error {
       resolve(id: id, with: .failure(MachineError.qmp("\(error.class): \(error.desc)")))
     } else {

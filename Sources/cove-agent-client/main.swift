@@ -1,17 +1,31 @@
 import CoveAgentProto
-import Foundation
+import FoundationEssentials
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
+import Glibc
 
 // cove-agent-client exec unix:PATH CMD ARGS...   runs a command, streams its output, exits with its code
 // cove-agent-client bench unix:PATH AGENT_PID N   prints exec round-trip figures against posix_spawn
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard arguments.count >= 3, arguments[1].hasPrefix("unix:") else {
-  FileHandle.standardError.write(Data("usage: cove-agent-client exec|bench unix:PATH ...\n".utf8))
+  writeAll(2, Data("usage: cove-agent-client exec|bench unix:PATH ...\n".utf8))
   exit(2)
 }
 let socketPath = String(arguments[1].dropFirst(5))
+
+/// Writes all of `data` to a descriptor (FileHandle would pull in all of
+/// Foundation, which this client is built without).
+@Sendable func writeAll(_ fd: Int32, _ data: Data) {
+  data.withUnsafeBytes { buffer in
+    var offset = 0
+    while offset < buffer.count {
+      let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+      if written <= 0 { return }
+      offset += written
+    }
+  }
+}
 
 func connect<R: Sendable>(_ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> R) async throws
   -> R
@@ -30,6 +44,15 @@ func connect<R: Sendable>(_ body: @Sendable (GRPCClient<HTTP2ClientTransport.Pos
 
 @Sendable func milliseconds(_ d: Duration) -> Double {
   Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+}
+
+/// `value` with `digits` decimals (String(format:) needs all of Foundation).
+func fixed(_ value: Double, digits: Int = 3) -> String {
+  var scale = 1.0
+  for _ in 0..<digits { scale *= 10 }
+  let scaled = Int((value * scale).rounded())
+  let fraction = String(abs(scaled) % Int(scale))
+  return "\(scaled / Int(scale)).\(String(repeating: "0", count: digits - fraction.count))\(fraction)"
 }
 
 func percentile(_ values: [Double], _ p: Double) -> Double {
@@ -54,8 +77,8 @@ case "exec":
       var code: Int32 = 1
       for try await event in response.messages {
         switch event.event {
-        case .stdout(let d): FileHandle.standardOutput.write(d)
-        case .stderr(let d): FileHandle.standardError.write(d)
+        case .stdout(let d): writeAll(1, d)
+        case .stderr(let d): writeAll(2, d)
         case .exited(let e):
           if case .code(let c) = e.status { code = c } else if case .signal(let s) = e.status { code = 128 + s }
         default: break
@@ -94,19 +117,18 @@ case "bench":
   }
   let a = percentile(agentTimes, 0.5)
   let d = percentile(direct, 0.5)
+  let rssValue = rss.split(separator: ":").last.map { $0.split(separator: " ").joined(separator: " ") } ?? "?"
+  print("agent idle RSS: \(rssValue) (after one call, 1 s idle)")
+  let n = iterations
   print(
-    "agent idle RSS: \(rss.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) (after one call, 1 s idle)")
+    "exec /bin/true through the agent: p50 \(fixed(a)) ms, p90 \(fixed(percentile(agentTimes, 0.9))) ms, "
+      + "p99 \(fixed(percentile(agentTimes, 0.99))) ms (n=\(n))")
   print(
-    String(
-      format: "exec /bin/true through the agent: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms (n=%d)", a,
-      percentile(agentTimes, 0.9), percentile(agentTimes, 0.99), iterations))
-  print(
-    String(
-      format: "posix_spawn /bin/true directly:   p50 %.3f ms, p90 %.3f ms, p99 %.3f ms (n=%d)", d,
-      percentile(direct, 0.9), percentile(direct, 0.99), iterations))
-  print(String(format: "ratio: %.2f", a / d))
+    "posix_spawn /bin/true directly:   p50 \(fixed(d)) ms, p90 \(fixed(percentile(direct, 0.9))) ms, "
+      + "p99 \(fixed(percentile(direct, 0.99))) ms (n=\(n))")
+  print("ratio: \(fixed(a / d, digits: 2))")
 
 default:
-  FileHandle.standardError.write(Data("unknown command \(arguments[0])\n".utf8))
+  writeAll(2, Data("unknown command \(arguments[0])\n".utf8))
   exit(2)
 }

@@ -57,31 +57,35 @@ if isInit {
   }
 }
 
+if isInit { logger.info("init done", metadata: ["uptime": "\(GuestInit.uptime)"]) }
 let server = AgentServer(socketPath: socketPath, initMode: isInit, logger: logger)
 if isInit {
   // The host reaches the agent through the virtio-serial port, and through
   // vsock where the guest has it; both relay to the agent's Unix socket.
-  Task {
-    var port: String? = nil
-    for _ in 0..<500 {
-      port = VirtioPorts.device(named: "org.cove.agent")
-      if port != nil { break }
-      try? await Task.sleep(for: .milliseconds(10))
-    }
-    if let port {
-      let err = cove_bridge_serial_port(port, socketPath)
-      if err != 0 { logger.error("cannot open the agent port", metadata: ["port": "\(port)", "errno": "\(err)"]) }
-    } else {
-      logger.error("no virtio-serial port named org.cove.agent")
-    }
-    _ = cove_bridge_vsock(1024, socketPath)
+  // This runs here, on the main thread, and not in a Task: with one vCPU the
+  // concurrency pool has one thread, which the server's start-up holds, and
+  // the host would wait that long for the port to open.
+  var port: String? = nil
+  for _ in 0..<500 {
+    port = VirtioPorts.device(named: "org.cove.agent")
+    if port != nil { break }
+    usleep(10_000)
   }
+  if let port {
+    logger.info("agent port found", metadata: ["port": "\(port)", "uptime": "\(GuestInit.uptime)"])
+    let err = cove_bridge_serial_port(port, socketPath)
+    if err != 0 { logger.error("cannot open the agent port", metadata: ["port": "\(port)", "errno": "\(err)"]) }
+  } else {
+    logger.error("no virtio-serial port named org.cove.agent")
+  }
+  _ = cove_bridge_vsock(1024, socketPath)
 }
 do {
   try await server.run()
 } catch {
   logger.critical("agent stopped", metadata: ["error": "\(error)"])
-  if isInit { _ = cove_power_off(0) }
+  // A reboot ends QEMU (-no-reboot); microvm ignores a power-off.
+  if isInit { _ = cove_power_off(1) }
   exit(1)
 }
-if isInit { _ = cove_power_off(0) }
+if isInit { _ = cove_power_off(1) }

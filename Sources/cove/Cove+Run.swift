@@ -24,7 +24,7 @@ extension Cove {
     @Option(help: "Boot this kernel instead of the distribution's cloud kernel.") var kernel: String?
     @Option(help: "Directory of .ko modules for --kernel (omit if its virtio drivers are built in).")
     var kernelModules: String?
-    @Option(help: "Seconds to wait for the guest agent.") var bootTimeout: Double = 120
+    @Option(help: "Seconds to wait for the guest agent.") var bootTimeout: Double = 60
     @Flag(help: "No network device in the guest.") var noNetwork = false
     @Flag(help: "Keep the guest console log (its path is printed).") var keepConsole = false
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments, after --.")
@@ -82,8 +82,7 @@ extension Cove {
       _ machine: QEMUMachine, request: Cove_Agent_V1_StartRequest, bootTimeout: Duration
     ) async throws -> Int32 {
       let work = Task { () async throws -> Int32 in
-        try await machine.start()
-        _ = try await machine.waitForAgent(timeout: bootTimeout)
+        _ = try await machine.boot(timeout: bootTimeout)
         let exit = try await machine.execute(request) { stream, data in
           (stream == .stdout ? FileHandle.standardOutput : FileHandle.standardError).write(data)
         }

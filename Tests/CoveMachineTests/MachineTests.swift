@@ -69,9 +69,8 @@ struct MachineTests {
   func killedGuest() async throws {
     let configuration = try await TestGuest.configuration()
     let vm = QEMUMachine(configuration: configuration)
-    try await vm.start()
+    _ = try await vm.boot(timeout: .seconds(90))
     let pid = vm.pid
-    _ = try await vm.waitForAgent(timeout: .seconds(90))
     let killer = Task {
       try await Task.sleep(for: .seconds(1))
       if let pid { kill(pid, SIGKILL) }
@@ -119,9 +118,8 @@ struct MachineTests {
   func stopCleansUp() async throws {
     let configuration = try await TestGuest.configuration()
     let vm = QEMUMachine(configuration: configuration)
-    try await vm.start()
+    _ = try await vm.boot(timeout: .seconds(90))
     let pid = vm.pid
-    _ = try await vm.waitForAgent(timeout: .seconds(90))
     for file in [vm.directory.overlay, vm.directory.memory, vm.directory.agentSocket, vm.directory.qmpSocket] {
       #expect(FileManager.default.fileExists(atPath: file))
     }

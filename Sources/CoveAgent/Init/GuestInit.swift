@@ -18,6 +18,12 @@ public struct GuestInit {
 
   public init(logger: Logger) { self.logger = logger }
 
+  /// Seconds since the guest kernel started, as /proc/uptime says, for
+  /// boot timing in the console log.
+  public static var uptime: String {
+    readSmallFile("/proc/uptime", limit: 64)?.split(separator: " ").first.map(String.init) ?? "?"
+  }
+
   /// Mounts /proc. Must run before the Swift runtime starts any thread.
   public static func mountProc() {
     mkdir("/proc", 0o555)
@@ -96,6 +102,6 @@ public struct GuestInit {
       logger.error("cannot switch to the root disk", metadata: ["errno": "\(errno)"])
       return
     }
-    logger.info("root disk mounted", metadata: ["device": "\(rootDevice)"])
+    logger.info("root disk mounted", metadata: ["device": "\(rootDevice)", "uptime": "\(Self.uptime)"])
   }
 }

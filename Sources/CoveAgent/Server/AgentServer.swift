@@ -74,7 +74,9 @@ public struct AgentServer {
     stopper.set(server)
     startSignalThread(supervisor: supervisor, stopper: stopper)
     unlinkStaleSocket()
-    logger.info("serving", metadata: ["socket": "\(socketPath)", "init": "\(initMode)"])
+    logger.info(
+      "serving",
+      metadata: ["socket": "\(socketPath)", "init": "\(initMode)", "uptime": "\(initMode ? GuestInit.uptime : "-")"])
     try await server.serve()
     supervisor.killAll()
     unlink(socketPath)
