@@ -20,9 +20,9 @@ public enum HostCommand {
       throw ImageError.commandFailed(
         command: ([program] + arguments.prefix(3)).joined(separator: " "),
         status: "\(result.terminationStatus)",
-        output: (result.standardError ?? "") + (result.standardOutput ?? ""))
+        output: result.standardError + result.standardOutput)
     }
-    return result.standardOutput ?? ""
+    return result.standardOutput
   }
 
   /// Runs `program` with its output on this process's standard error, for

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The QEMU command line for one microVM: the `microvm` machine, guest RAM
 /// in a file, the root disk as a qcow2 overlay, the agent's virtio-serial
 /// port, virtio-rng, user-mode networking, and the console in a log file.
@@ -20,6 +22,31 @@ public struct QEMUCommandLine: Sendable {
     self.directory = directory
   }
 
+  /// Under TCG the guest's TSC runs at the host's rate, and the kernel's
+  /// quick calibration of it against the PIT fails when the host is busy;
+  /// microvm has no HPET or ACPI PM timer to fall back on, so the kernel
+  /// marks the TSC unstable and then spins forever waiting for jiffies (12
+  /// boots in 12 with two CPU hogs running). Giving the rate skips the
+  /// calibration.
+  public var kernelArguments: [String] {
+    var arguments = Self.baseKernelArguments
+    if configuration.accelerator == .tcg, let khz = Self.hostTSCKilohertz() {
+      arguments.append("tsc_early_khz=\(khz)")
+    }
+    return arguments + configuration.extraKernelArguments
+  }
+
+  /// The host CPU's clock in kHz, from /proc/cpuinfo.
+  static func hostTSCKilohertz(cpuinfo: String? = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
+    -> Int?
+  {
+    guard let line = cpuinfo?.split(separator: "\n").first(where: { $0.hasPrefix("cpu MHz") }),
+      let value = line.split(separator: ":").last.flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }),
+      value > 0
+    else { return nil }
+    return Int(value * 1000)
+  }
+
   public var arguments: [String] {
     let c = configuration
     var args = [
@@ -39,7 +66,7 @@ public struct QEMUCommandLine: Sendable {
       "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
       "-kernel", c.kernel.vmlinuz,
       "-initrd", c.initramfs,
-      "-append", (Self.baseKernelArguments + c.extraKernelArguments).joined(separator: " "),
+      "-append", kernelArguments.joined(separator: " "),
       "-serial", "file:\(directory.console)",
       "-drive", "id=root,file=\(directory.overlay),format=qcow2,if=none,discard=unmap",
       "-device", "virtio-blk-device,drive=root",

@@ -72,9 +72,9 @@ public final class QEMUMachine: VirtualMachine {
   }
 
   /// Starts the VM and waits for its agent. A guest that has not opened its
-  /// agent port after `stallLimit` is restarted, once: under TCG about one
-  /// boot in twenty stalls before the kernel prints anything, its vCPU
-  /// spinning on jiffies that never advance (see docs/DESIGN.md).
+  /// agent port after `stallLimit` is restarted, once, as a safety net for
+  /// early-boot hangs (the one seen, a TSC calibration that failed under
+  /// host load, is avoided by `tsc_early_khz`; see QEMUCommandLine).
   public func boot(timeout: Duration = .seconds(60), stallLimit: Duration = .seconds(15)) async throws
     -> AgentConnection
   {
