@@ -47,6 +47,24 @@ public struct Initramfs {
     let temporary = path + ".partial-\(getpid())"
     try archive.finished().write(to: URL(fileURLWithPath: temporary))
     _ = rename(temporary, path)
+    pruneOld(keeping: 3)
     return path
+  }
+
+  /// Removes all but the `count` newest archives: each agent build makes a
+  /// new one of about 33 MB.
+  func pruneOld(keeping count: Int) {
+    let manager = FileManager.default
+    let archives = ((try? manager.contentsOfDirectory(atPath: home.initramfs)) ?? [])
+      .filter { $0.hasSuffix(".cpio") }
+      .map { "\(home.initramfs)/\($0)" }
+      .compactMap { path -> (String, Date)? in
+        guard let modified = try? manager.attributesOfItem(atPath: path)[.modificationDate] as? Date else {
+          return nil
+        }
+        return (path, modified)
+      }
+      .sorted { $0.1 > $1.1 }
+    for (path, _) in archives.dropFirst(count) { try? manager.removeItem(atPath: path) }
   }
 }
