@@ -8,6 +8,7 @@ public enum MachineError: Error, CustomStringConvertible {
   case agentTimeout(seconds: Double, console: String)
   case exited(console: String)
   case qmp(String)
+  case notRunning
 
   public var description: String {
     switch self {
@@ -22,6 +23,7 @@ public enum MachineError: Error, CustomStringConvertible {
       return "the guest agent did not answer within \(seconds) s; console:\n\(console)"
     case .exited(let console): return "the VM stopped unexpectedly; console:\n\(console)"
     case .qmp(let why): return "QMP: \(why)"
+    case .notRunning: return "the VM is not running"
     }
   }
 }

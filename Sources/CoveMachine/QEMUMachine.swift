@@ -18,6 +18,9 @@ public final class QEMUMachine: VirtualMachine {
     var pid: pid_t?
     var agent: AgentConnection?
     var removed = false
+    /// Set for a VM taken over from an earlier Cove process: its guest opened
+    /// the agent port long ago, and QMP does not repeat old events.
+    var portOpened = false
   }
   private let state = Mutex(State())
 
@@ -71,6 +74,23 @@ public final class QEMUMachine: VirtualMachine {
     }
   }
 
+  /// Takes over a running VM that an earlier Cove process started (found by
+  /// the pid file in its directory), e.g. after the daemon restarted. Throws
+  /// ``MachineError/notRunning`` when its QEMU is gone.
+  public func attach() async throws {
+    guard let pid = directory.qemuPID, processIsAlive(pid), isQEMU(pid, of: directory) else {
+      throw MachineError.notRunning
+    }
+    try String(getpid()).write(toFile: directory.ownerFile, atomically: true, encoding: .utf8)
+    let qmp = try await QMPClient.connect(path: directory.qmpSocket)
+    state.withLock { state in
+      state.pid = pid
+      state.qmp = qmp
+      state.portOpened = true
+    }
+    logger.info("VM taken over", metadata: ["pid": "\(pid)"])
+  }
+
   /// Starts the VM and waits for its agent. A guest that has not opened its
   /// agent port after `stallLimit` is restarted, once, as a safety net for
   /// early-boot hangs (the one seen, a TSC calibration that failed under
@@ -106,7 +126,7 @@ public final class QEMUMachine: VirtualMachine {
     // Connect only once the guest has opened its end of the port: bytes sent
     // before that wait in QEMU, and a connection that times out meanwhile
     // leaves half a handshake behind for the next one to trip over.
-    while qmp?.guestOpenedPort("agent") == false {
+    while !state.withLock({ $0.portOpened }), qmp?.guestOpenedPort("agent") == false {
       if !isRunning { throw MachineError.exitedDuringBoot(console: directory.consoleTail()) }
       if clock.now - started > stallLimit {
         throw MachineError.bootStalled(seconds: Double(stallLimit.components.seconds), console: directory.consoleTail())
@@ -185,6 +205,20 @@ public final class QEMUMachine: VirtualMachine {
     await agent?.close()
     await qmp?.close()
     removeFiles()
+  }
+
+  /// Lets go of a running VM without stopping it, for a later Cove
+  /// process to take over with ``attach()``.
+  public func detach() async {
+    let (agent, qmp) = state.withLock { state in
+      defer {
+        state.agent = nil
+        state.qmp = nil
+      }
+      return (state.agent, state.qmp)
+    }
+    await agent?.close()
+    await qmp?.close()
   }
 
   private func removeFiles() {

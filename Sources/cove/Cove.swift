@@ -8,7 +8,10 @@ struct Cove: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "cove",
     abstract: "Disposable Linux microVMs for running untrusted code.",
-    subcommands: [Run.self, ImageCommand.self, KernelCommand.self])
+    subcommands: [
+      Run.self, Serve.self, Create.self, List.self, Exec.self, Copy.self, Logs.self, Remove.self, Keys.self,
+      ImageCommand.self, KernelCommand.self,
+    ])
 }
 
 /// Options every command shares.

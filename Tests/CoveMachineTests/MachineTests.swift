@@ -47,7 +47,7 @@ struct MachineTests {
     try await TestGuest.withMachine { vm in
       let agent = try await vm.waitForAgent(timeout: .seconds(5))
       let payload = Data((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
-      try await agent.files.write { writer in
+      _ = try await agent.files.write { writer in
         try await writer.write(.with { $0.header.path = "/root/data.bin" })
         for chunk in stride(from: 0, to: payload.count, by: 65536) {
           try await writer.write(.with { $0.data = payload[chunk..<min(chunk + 65536, payload.count)] })

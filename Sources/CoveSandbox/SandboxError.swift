@@ -1,0 +1,41 @@
+/// What the sandbox manager refuses or fails at. ``kind`` says which class
+/// of error it is, so the API can pick its status without knowing the cases.
+public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
+  case notFound(String)
+  case illegalTransition(from: SandboxState, to: SandboxState)
+  /// An operation that needs another state, such as exec in a stopped sandbox.
+  case wrongState(id: String, state: SandboxState, operation: String)
+  case invalidRequest(String)
+  case tooManySandboxes(limit: Int)
+  case memoryBudgetExceeded(requested: Int, available: Int, budget: Int)
+  case bootFailed(String)
+  case unavailable(String)
+
+  public enum Kind: Sendable { case notFound, conflict, invalid, tooMany, unavailable, failed }
+
+  public var kind: Kind {
+    switch self {
+    case .notFound: .notFound
+    case .illegalTransition, .wrongState: .conflict
+    case .invalidRequest: .invalid
+    case .tooManySandboxes: .tooMany
+    case .memoryBudgetExceeded, .unavailable: .unavailable
+    case .bootFailed: .failed
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .notFound(let id): "no sandbox \(id)"
+    case .illegalTransition(let from, let to): "a sandbox cannot go from \(from.rawValue) to \(to.rawValue)"
+    case .wrongState(let id, let state, let operation):
+      "sandbox \(id) is \(state.rawValue); \(operation) needs a running sandbox"
+    case .invalidRequest(let why): why
+    case .tooManySandboxes(let limit): "the limit of \(limit) sandboxes is reached; delete one first"
+    case .memoryBudgetExceeded(let requested, let available, let budget):
+      "\(requested) MiB requested but only \(available) MiB of the \(budget) MiB budget is free"
+    case .bootFailed(let why): "the sandbox did not start: \(why)"
+    case .unavailable(let why): why
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import CoveMachine
+import Foundation
+import Logging
+
+extension SandboxManager {
+  // MARK: Reaper
+
+  /// Every ``ManagerConfiguration/reapInterval`` until cancelled: stops
+  /// sandboxes whose deadline passed, and marks those whose VM died.
+  public func runReaper() async {
+    while !Task.isCancelled {
+      await reap()
+      try? await Task.sleep(for: configuration.reapInterval)
+    }
+  }
+
+  /// One pass of the reaper.
+  public func reap(now: Date = Date()) async {
+    let records = (try? await store.sandboxes(in: [.running, .paused])) ?? []
+    for record in records {
+      let machine = live.withLock { $0.machines[record.id] }
+      if let machine, !machine.isRunning {
+        await markDead(record.id, machine: machine)
+      } else if record.expiresAt <= now {
+        logger.info("sandbox timed out", metadata: ["sandbox": "\(record.id)"])
+        do {
+          try await stop(record.id, reason: "timed out")
+          reaped.increment()
+        } catch {
+          logger.debug("not reaped", metadata: ["sandbox": "\(record.id)", "error": "\(error)"])
+        }
+      }
+    }
+  }
+
+  /// A sandbox whose QEMU is gone: `error`, with the console's last words.
+  func markDead(_ id: String, machine: QEMUMachine) async {
+    let console = machine.directory.consoleTail(limit: 2000)
+    await machine.kill()
+    release(id)
+    _ = try? await store.modify(id) { record in
+      record.state = try record.state.transition(to: .error)
+      record.error = "the VM exited unexpectedly; console:\n\(console)"
+    }
+    logger.warning("sandbox VM died", metadata: ["sandbox": "\(id)"])
+  }
+
+  // MARK: Restart
+
+  /// Takes over the VMs an earlier daemon left running, and settles every
+  /// other sandbox it left behind: VMs gone, or caught half-started, end as
+  /// `stopped` with their files removed. Call once, before serving.
+  public func recover() async throws {
+    for var record in try await store.sandboxes(in: [.starting, .running, .paused, .snapshotting, .stopping]) {
+      var machineConfiguration = MachineConfiguration(
+        kernel: record.kernel, initramfs: record.initramfs, rootImage: record.rootImage)
+      machineConfiguration.cpus = record.cpus
+      machineConfiguration.memoryMiB = record.memoryMiB
+      machineConfiguration.runDirectory = record.runDirectory
+      var logger = self.logger
+      logger[metadataKey: "sandbox"] = "\(record.id)"
+      let machine = QEMUMachine(configuration: machineConfiguration, id: record.id, logger: logger)
+      if record.state == .running || record.state == .paused, (try? await machine.attach()) != nil {
+        live.withLock { live in
+          live.machines[record.id] = machine
+          live.memory[record.id] = record.memoryMiB
+        }
+        continue
+      }
+      await machine.kill()
+      let previous = record.state
+      record.state = .stopped
+      record.error =
+        previous == .running || previous == .paused
+        ? "its VM exited while the daemon was down" : "the daemon stopped while it was \(previous.rawValue)"
+      try await store.update(record)
+      logger.notice("sandbox settled after a restart", metadata: ["was": "\(previous.rawValue)"])
+    }
+    QEMUMachine.sweepAbandoned(in: configuration.runDirectory, logger: logger)
+    updateRunningGauge()
+  }
+
+  /// Ends the manager: stops every sandbox's VM when `stopSandboxes`,
+  /// otherwise lets them run for the next daemon to take over.
+  public func shutdown(stopSandboxes: Bool) async {
+    let machines = live.withLock { $0.machines }
+    await withTaskGroup(of: Void.self) { group in
+      for (id, machine) in machines {
+        group.addTask {
+          if stopSandboxes {
+            try? await self.stop(id, reason: "the daemon stopped")
+          } else {
+            await machine.detach()
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,277 @@
+import CoveImages
+import CoveMachine
+import Foundation
+import Logging
+import Metrics
+import Synchronization
+
+/// What a new sandbox should be.
+public struct SandboxRequest: Sendable {
+  public var image: String
+  public var cpus: Int
+  public var memoryMiB: Int
+  /// Seconds until the reaper stops it.
+  public var timeout: Int
+  public var env: [String: String]
+  public var metadata: [String: String]
+
+  public init(
+    image: String = "debian", cpus: Int = 1, memoryMiB: Int = 256, timeout: Int = 300,
+    env: [String: String] = [:], metadata: [String: String] = [:]
+  ) {
+    self.image = image
+    self.cpus = cpus
+    self.memoryMiB = memoryMiB
+    self.timeout = timeout
+    self.env = env
+    self.metadata = metadata
+  }
+}
+
+/// How many sandboxes, with how much, and where.
+public struct ManagerConfiguration: Sendable {
+  public var maxSandboxes: Int = 16
+  /// Guest memory all sandboxes together may have.
+  public var memoryBudgetMiB: Int = ManagerConfiguration.defaultMemoryBudget
+  public var maxTimeout: Int = 86_400
+  public var bootTimeout: Duration = .seconds(60)
+  /// Where VM directories go (Unix sockets: keep it short); see ``runDirectory(forData:)``.
+  public var runDirectory: String
+  /// How often the reaper looks for expired and dead sandboxes.
+  public var reapInterval: Duration = .seconds(1)
+
+  public init(runDirectory: String) { self.runDirectory = runDirectory }
+
+  /// Half of the host's memory.
+  public static var defaultMemoryBudget: Int {
+    Int(ProcessInfo.processInfo.physicalMemory / 2 / 1_048_576)
+  }
+
+  /// A run directory of its own for the daemon using `data`, apart from the
+  /// one `cove run` sweeps, and short enough for socket paths.
+  public static func runDirectory(forData data: String) -> String {
+    let tag = APIKeys.hash(URL(fileURLWithPath: data).standardized.path).prefix(8)
+    return "/tmp/cove-\(getuid())-serve-\(tag)"
+  }
+}
+
+/// Creates, tracks and ends sandboxes: one QEMU microVM each, recorded in
+/// the store so that a restarted daemon takes the running ones over.
+public final class SandboxManager: Sendable {
+  public let store: SandboxStore
+  public let configuration: ManagerConfiguration
+  let assets: GuestAssets
+  let logger: Logger
+
+  /// The VMs of this process, and the memory each holds against the budget.
+  struct Live {
+    var machines: [String: QEMUMachine] = [:]
+    var memory: [String: Int] = [:]
+  }
+  let live = Mutex(Live())
+
+  let created = Counter(label: "cove_sandboxes_created_total")
+  let failed = Counter(label: "cove_sandboxes_failed_total")
+  let reaped = Counter(label: "cove_sandboxes_reaped_total")
+  let running = Gauge(label: "cove_sandboxes_running")
+
+  public init(store: SandboxStore, assets: GuestAssets, configuration: ManagerConfiguration, logger: Logger) {
+    self.store = store
+    self.assets = assets
+    self.configuration = configuration
+    self.logger = logger
+  }
+
+  // MARK: Create
+
+  /// Boots a sandbox and returns it once its agent answers. A sandbox that
+  /// fails to start leaves nothing behind: no VM, files or row.
+  public func create(_ request: SandboxRequest) async throws -> SandboxRecord {
+    try validate(request)
+    let id = Self.newID()
+    try admit(id, memoryMiB: request.memoryMiB)
+    var logger = self.logger
+    logger[metadataKey: "sandbox"] = "\(id)"
+    do {
+      var machineConfiguration: MachineConfiguration
+      do {
+        machineConfiguration = try await assets.configuration(image: request.image)
+      } catch let error as ImageError {
+        throw SandboxError.invalidRequest(error.description)
+      }
+      machineConfiguration.cpus = request.cpus
+      machineConfiguration.memoryMiB = request.memoryMiB
+      machineConfiguration.runDirectory = configuration.runDirectory
+      let now = Date()
+      let record = SandboxRecord(
+        id: id, image: request.image, cpus: request.cpus, memoryMiB: request.memoryMiB, state: .starting,
+        createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(request.timeout)), env: request.env,
+        metadata: request.metadata, error: nil, kernel: machineConfiguration.kernel,
+        initramfs: machineConfiguration.initramfs, rootImage: machineConfiguration.rootImage,
+        runDirectory: configuration.runDirectory)
+      try await store.insert(record)
+      let machine = QEMUMachine(configuration: machineConfiguration, id: id, logger: logger)
+      live.withLock { $0.machines[id] = machine }
+      do {
+        let agent = try await machine.boot(timeout: configuration.bootTimeout)
+        _ = try await agent.system.setHostname(.with { $0.hostname = id })
+        if !request.env.isEmpty {
+          // The agent replaces its defaults with what it is given: keep a PATH.
+          let env = Self.baseEnvironment.merging(request.env) { $1 }
+          _ = try await agent.system.setEnvironment(.with { $0.env = env })
+        }
+        let started = try await store.modify(id) { try $0.state = $0.state.transition(to: .running) }
+        created.increment()
+        updateRunningGauge()
+        logger.info("sandbox running", metadata: ["image": "\(request.image)", "memory_mib": "\(request.memoryMiB)"])
+        return started
+      } catch {
+        await machine.kill()
+        try? await store.delete(sandbox: id)
+        throw (error as? SandboxError) ?? SandboxError.bootFailed("\(error)")
+      }
+    } catch {
+      release(id)
+      failed.increment()
+      logger.warning("sandbox did not start", metadata: ["error": "\(error)"])
+      throw error
+    }
+  }
+
+  func validate(_ request: SandboxRequest) throws(SandboxError) {
+    guard request.image.range(of: #"^[a-z0-9][a-z0-9._-]{0,62}$"#, options: .regularExpression) != nil else {
+      throw .invalidRequest("image must be a name of lowercase letters, digits, '.', '_' or '-'")
+    }
+    guard (1...64).contains(request.cpus) else { throw .invalidRequest("cpus must be 1 to 64") }
+    guard (64...65_536).contains(request.memoryMiB) else { throw .invalidRequest("memory_mib must be 64 to 65536") }
+    guard (1...configuration.maxTimeout).contains(request.timeout) else {
+      throw .invalidRequest("timeout must be 1 to \(configuration.maxTimeout) seconds")
+    }
+    for key in request.env.keys where key.isEmpty || key.contains("=") || key.contains("\0") {
+      throw .invalidRequest("invalid environment variable name: \(key.debugDescription)")
+    }
+  }
+
+  /// Reserves room for a sandbox under the limits, or refuses at once.
+  func admit(_ id: String, memoryMiB: Int) throws(SandboxError) {
+    let limits = configuration
+    try live.withLock { (live: inout Live) throws(SandboxError) in
+      guard live.memory.count < limits.maxSandboxes else { throw .tooManySandboxes(limit: limits.maxSandboxes) }
+      let used = live.memory.values.reduce(0, +)
+      guard used + memoryMiB <= limits.memoryBudgetMiB else {
+        throw .memoryBudgetExceeded(
+          requested: memoryMiB, available: limits.memoryBudgetMiB - used, budget: limits.memoryBudgetMiB)
+      }
+      live.memory[id] = memoryMiB
+    }
+  }
+
+  func release(_ id: String) {
+    live.withLock { live in
+      live.machines[id] = nil
+      live.memory[id] = nil
+    }
+    updateRunningGauge()
+  }
+
+  func updateRunningGauge() {
+    running.record(live.withLock { $0.machines.count })
+  }
+
+  /// What every sandbox's processes start with, unless its env says otherwise.
+  static let baseEnvironment = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+
+  static func newID() -> String {
+    "sb-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
+  }
+
+  // MARK: Read
+
+  public func get(_ id: String) async throws -> SandboxRecord {
+    guard let record = try await store.sandbox(id) else { throw SandboxError.notFound(id) }
+    return record
+  }
+
+  /// Sandboxes in `state` (all when nil) whose metadata has every pair in `metadata`.
+  public func list(state: SandboxState? = nil, metadata: [String: String] = [:]) async throws -> [SandboxRecord] {
+    try await store.sandboxes(in: state.map { [$0] }).filter { record in
+      metadata.allSatisfy { record.metadata[$0.key] == $0.value }
+    }
+  }
+
+  /// The VM of a sandbox that must be running for `operation`.
+  public func machine(_ id: String, for operation: String) async throws -> QEMUMachine {
+    let record = try await get(id)
+    guard record.state == .running, let machine = live.withLock({ $0.machines[id] }) else {
+      throw SandboxError.wrongState(id: id, state: record.state, operation: operation)
+    }
+    return machine
+  }
+
+  /// A connection to the agent of a running sandbox.
+  public func agent(_ id: String, for operation: String) async throws -> AgentConnection {
+    let machine = try await machine(id, for: operation)
+    do {
+      return try await machine.waitForAgent(timeout: .seconds(5))
+    } catch {
+      throw SandboxError.unavailable("the agent of sandbox \(id) does not answer: \(error)")
+    }
+  }
+
+  /// The end of the guest console of a sandbox whose VM exists.
+  public func consoleLog(_ id: String, limit: Int = 65_536) async throws -> String {
+    let record = try await get(id)
+    guard let machine = live.withLock({ $0.machines[id] }) else {
+      throw SandboxError.wrongState(id: id, state: record.state, operation: "the console log")
+    }
+    let data = FileManager.default.contents(atPath: machine.directory.console) ?? Data()
+    return String(decoding: data.suffix(limit), as: UTF8.self)
+  }
+
+  // MARK: Change
+
+  /// Moves the deadline to `seconds` from now.
+  public func extend(_ id: String, timeout seconds: Int) async throws -> SandboxRecord {
+    guard (1...configuration.maxTimeout).contains(seconds) else {
+      throw SandboxError.invalidRequest("timeout must be 1 to \(configuration.maxTimeout) seconds")
+    }
+    return try await store.modify(id) { record in
+      guard record.state.holdsMachine, record.state != .stopping else {
+        throw SandboxError.wrongState(id: id, state: record.state, operation: "extending the timeout")
+      }
+      record.expiresAt = Date().addingTimeInterval(TimeInterval(seconds))
+    }
+  }
+
+  /// Stops the sandbox's VM (if any) and forgets the sandbox.
+  public func delete(_ id: String) async throws {
+    let record = try await get(id)
+    if record.state.holdsMachine { try await stop(id, reason: nil) }
+    try await store.delete(sandbox: id)
+    logger.info("sandbox deleted", metadata: ["sandbox": "\(id)"])
+  }
+
+  /// Stops the sandbox's VM; the sandbox stays, `stopped`, with `reason`.
+  public func stop(_ id: String, reason: String?) async throws {
+    _ = try await store.modify(id) { record in
+      record.state = try record.state.transition(to: .stopping)
+      record.error = reason
+    }
+    let machine = live.withLock { $0.machines[id] }
+    await machine?.stop(grace: .seconds(3))
+    release(id)
+    _ = try await store.modify(id) { try $0.state = $0.state.transition(to: .stopped) }
+  }
+}
+
+extension SandboxStore {
+  /// Reads a sandbox, changes it and writes it back in one transaction.
+  func modify(_ id: String, _ change: @Sendable (inout SandboxRecord) throws -> Void) async throws -> SandboxRecord {
+    try await database.write { db in
+      guard var record = try SandboxRecord.fetchOne(db, key: id) else { throw SandboxError.notFound(id) }
+      try change(&record)
+      try record.update(db)
+      return record
+    }
+  }
+}

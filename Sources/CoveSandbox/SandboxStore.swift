@@ -1,0 +1,90 @@
+import Foundation
+import GRDB
+
+/// The daemon's SQLite database: sandboxes and API keys.
+public final class SandboxStore: Sendable {
+  let database: DatabaseQueue
+
+  /// Opens (or creates) the database at `path` and brings its schema up to date.
+  public init(path: String) throws {
+    var configuration = Configuration()
+    configuration.busyMode = .timeout(5)
+    database = try DatabaseQueue(path: path, configuration: configuration)
+    try Self.migrator.migrate(database)
+  }
+
+  static var migrator: DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+    migrator.registerMigration("v1") { db in
+      try db.create(table: SandboxRecord.databaseTableName) { table in
+        table.primaryKey("id", .text)
+        table.column("image", .text).notNull()
+        table.column("cpus", .integer).notNull()
+        table.column("memoryMiB", .integer).notNull()
+        table.column("state", .text).notNull().indexed()
+        table.column("createdAt", .datetime).notNull()
+        table.column("expiresAt", .datetime).notNull()
+        table.column("env", .jsonText).notNull()
+        table.column("metadata", .jsonText).notNull()
+        table.column("error", .text)
+        table.column("kernel", .jsonText).notNull()
+        table.column("initramfs", .text).notNull()
+        table.column("rootImage", .text).notNull()
+        table.column("runDirectory", .text).notNull()
+      }
+      try db.create(table: APIKeyRecord.databaseTableName) { table in
+        table.primaryKey("id", .text)
+        table.column("hash", .text).notNull().unique()
+        table.column("name", .text).notNull()
+        table.column("createdAt", .datetime).notNull()
+      }
+    }
+    return migrator
+  }
+
+  // MARK: Sandboxes
+
+  public func insert(_ record: SandboxRecord) async throws {
+    try await database.write { db in try record.insert(db) }
+  }
+
+  public func update(_ record: SandboxRecord) async throws {
+    try await database.write { db in try record.update(db) }
+  }
+
+  public func delete(sandbox id: String) async throws {
+    _ = try await database.write { db in try SandboxRecord.deleteOne(db, key: id) }
+  }
+
+  public func sandbox(_ id: String) async throws -> SandboxRecord? {
+    try await database.read { db in try SandboxRecord.fetchOne(db, key: id) }
+  }
+
+  /// All sandboxes, oldest first, optionally only those in `states`.
+  public func sandboxes(in states: Set<SandboxState>? = nil) async throws -> [SandboxRecord] {
+    try await database.read { db in
+      var request = SandboxRecord.order(SandboxRecord.Columns.createdAt)
+      if let states { request = request.filter(states.map(\.rawValue).contains(SandboxRecord.Columns.state)) }
+      return try request.fetchAll(db)
+    }
+  }
+
+  // MARK: API keys
+
+  public func insert(_ key: APIKeyRecord) async throws {
+    try await database.write { db in try key.insert(db) }
+  }
+
+  public func key(hash: String) async throws -> APIKeyRecord? {
+    try await database.read { db in try APIKeyRecord.filter(Column("hash") == hash).fetchOne(db) }
+  }
+
+  public func keys() async throws -> [APIKeyRecord] {
+    try await database.read { db in try APIKeyRecord.order(Column("createdAt")).fetchAll(db) }
+  }
+
+  /// Removes the key; false when there was none with that id.
+  public func delete(key id: String) async throws -> Bool {
+    try await database.write { db in try APIKeyRecord.deleteOne(db, key: id) }
+  }
+}

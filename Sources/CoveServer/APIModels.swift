@@ -1,0 +1,199 @@
+import CoveAgentProto
+import CoveSandbox
+import Foundation
+import Hummingbird
+
+// The JSON shapes of the API. Field names are snake_case on the wire;
+// openapi.yaml (OpenAPIDocument.swift) documents each of them.
+
+struct CreateSandboxBody: Decodable {
+  var image: String?
+  var cpus: Int?
+  var memoryMiB: Int?
+  var timeout: Int?
+  var env: [String: String]?
+  var metadata: [String: String]?
+
+  enum CodingKeys: String, CodingKey {
+    case image, cpus, timeout, env, metadata
+    case memoryMiB = "memory_mib"
+  }
+}
+
+struct SandboxBody: ResponseEncodable {
+  var id: String
+  var image: String
+  var cpus: Int
+  var memoryMiB: Int
+  var state: String
+  var createdAt: Date
+  var expiresAt: Date
+  var metadata: [String: String]
+  var error: String?
+
+  enum CodingKeys: String, CodingKey {
+    case id, image, cpus, state, metadata, error
+    case memoryMiB = "memory_mib"
+    case createdAt = "created_at"
+    case expiresAt = "expires_at"
+  }
+
+  init(_ record: SandboxRecord) {
+    id = record.id
+    image = record.image
+    cpus = record.cpus
+    memoryMiB = record.memoryMiB
+    state = record.state.rawValue
+    createdAt = record.createdAt
+    expiresAt = record.expiresAt
+    metadata = record.metadata
+    error = record.error
+  }
+}
+
+struct SandboxListBody: ResponseEncodable {
+  var sandboxes: [SandboxBody]
+}
+
+struct TimeoutBody: Decodable {
+  var timeout: Int
+}
+
+/// A command to run: for exec, exec/stream and background processes.
+struct CommandBody: Decodable {
+  var cmd: [String]
+  var env: [String: String]?
+  var cwd: String?
+  var user: String?
+  var timeout: Int?
+  /// Text given to the command's standard input, which is then closed.
+  var stdin: String?
+  /// For background processes: a name to find it by.
+  var tag: String?
+
+  func startRequest(background: Bool = false) throws(APIError) -> Cove_Agent_V1_StartRequest {
+    guard let program = cmd.first, !program.isEmpty else { throw .badRequest("cmd must name a program") }
+    if let timeout, timeout < 0 || timeout > 86_400 { throw .badRequest("timeout must be 0 to 86400 seconds") }
+    return .with {
+      $0.argv = cmd
+      $0.env = env ?? [:]
+      $0.cwd = cwd ?? ""
+      $0.user = user ?? ""
+      $0.timeoutMs = UInt64(timeout ?? 0) * 1000
+      $0.tag = tag ?? ""
+      $0.background = background
+      $0.stdin = stdin != nil
+    }
+  }
+}
+
+struct ExecResultBody: ResponseEncodable {
+  var stdout: String
+  var stderr: String
+  var exitCode: Int32
+  var signal: Int32?
+  var timedOut: Bool
+  /// True when stdout and stderr are base64 because one was not UTF-8.
+  var base64: Bool
+  /// True when output past the limit was dropped.
+  var truncated: Bool
+
+  enum CodingKeys: String, CodingKey {
+    case stdout, stderr, signal, base64, truncated
+    case exitCode = "exit_code"
+    case timedOut = "timed_out"
+  }
+}
+
+struct ProcessBody: ResponseEncodable {
+  var pid: UInt32
+  var tag: String
+  var cmd: [String]
+  var pty: Bool
+  var background: Bool
+
+  init(_ info: Cove_Agent_V1_ProcessInfo) {
+    pid = info.pid
+    tag = info.tag
+    cmd = info.argv
+    pty = info.pty
+    background = info.background
+  }
+}
+
+struct ProcessListBody: ResponseEncodable {
+  var processes: [ProcessBody]
+}
+
+struct StartedBody: ResponseEncodable {
+  var pid: UInt32
+}
+
+struct StdinBody: Decodable {
+  var data: String?
+  var dataBase64: String?
+  var close: Bool?
+
+  enum CodingKeys: String, CodingKey {
+    case data, close
+    case dataBase64 = "data_base64"
+  }
+}
+
+struct SignalBody: Decodable {
+  var signal: Int32
+}
+
+struct FileInfoBody: ResponseEncodable {
+  var path: String
+  var name: String
+  var type: String
+  var size: UInt64
+  var mode: UInt32
+  var modifiedAt: Date
+  var symlinkTarget: String?
+
+  enum CodingKeys: String, CodingKey {
+    case path, name, type, size, mode
+    case modifiedAt = "modified_at"
+    case symlinkTarget = "symlink_target"
+  }
+
+  init(_ info: Cove_Agent_V1_FileInfo) {
+    path = info.path
+    name = info.name
+    switch info.type {
+    case .regular: type = "file"
+    case .directory: type = "directory"
+    case .symlink: type = "symlink"
+    default: type = "other"
+    }
+    size = info.size
+    mode = info.mode
+    modifiedAt = Date(timeIntervalSince1970: Double(info.modifiedUnixNs) / 1e9)
+    symlinkTarget = info.symlinkTarget.isEmpty ? nil : info.symlinkTarget
+  }
+}
+
+struct FileListBody: ResponseEncodable {
+  var entries: [FileInfoBody]
+}
+
+struct MakeDirectoryBody: Decodable {
+  var path: String
+  var parents: Bool?
+  var mode: UInt32?
+}
+
+struct RenameBody: Decodable {
+  var from: String
+  var to: String
+}
+
+struct EmptyBody: ResponseEncodable {}
+
+struct HealthBody: ResponseEncodable {
+  var status: String
+  var version: String
+  var sandboxes: Int
+}

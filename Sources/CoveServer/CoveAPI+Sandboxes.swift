@@ -1,0 +1,55 @@
+import CoveSandbox
+import Foundation
+import Hummingbird
+
+extension CoveAPI {
+  func addSandboxRoutes(to router: Router<CoveRequestContext>) {
+    let sandboxes = router.group("/v1/sandboxes")
+    sandboxes.post { request, context -> EditedResponse<SandboxBody> in
+      let body = try await request.decode(as: CreateSandboxBody.self, context: context)
+      let defaults = SandboxRequest()
+      let record = try await manager.create(
+        SandboxRequest(
+          image: body.image ?? defaults.image, cpus: body.cpus ?? defaults.cpus,
+          memoryMiB: body.memoryMiB ?? defaults.memoryMiB, timeout: body.timeout ?? defaults.timeout,
+          env: body.env ?? [:], metadata: body.metadata ?? [:]))
+      return EditedResponse(status: .created, response: SandboxBody(record))
+    }
+    sandboxes.get { request, _ -> SandboxListBody in
+      let query = request.uri.queryParameters
+      var state: SandboxState?
+      if let name = query["state"] {
+        guard let parsed = SandboxState(rawValue: String(name)) else {
+          throw APIError.badRequest(
+            "state must be one of \(SandboxState.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        state = parsed
+      }
+      var metadata: [String: String] = [:]
+      for pair in query[values: "metadata"] {
+        guard let equals = pair.firstIndex(of: "=") else {
+          throw APIError.badRequest("metadata filters are key=value")
+        }
+        metadata[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+      }
+      return SandboxListBody(sandboxes: try await manager.list(state: state, metadata: metadata).map(SandboxBody.init))
+    }
+    sandboxes.get("{id}") { _, context -> SandboxBody in
+      SandboxBody(try await manager.get(Self.sandboxID(context)))
+    }
+    sandboxes.delete("{id}") { _, context -> HTTPResponse.Status in
+      try await manager.delete(Self.sandboxID(context))
+      return .noContent
+    }
+    sandboxes.post("{id}/timeout") { request, context -> SandboxBody in
+      let body = try await request.decode(as: TimeoutBody.self, context: context)
+      return SandboxBody(try await manager.extend(Self.sandboxID(context), timeout: body.timeout))
+    }
+    sandboxes.get("{id}/logs") { _, context -> Response in
+      let log = try await manager.consoleLog(Self.sandboxID(context))
+      return Response(
+        status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+        body: .init(byteBuffer: ByteBuffer(string: log)))
+    }
+  }
+}

@@ -1,0 +1,23 @@
+import Foundation
+import Hummingbird
+
+/// The per-request context: Hummingbird's, plus the caller's API key id.
+public struct CoveRequestContext: RequestContext {
+  public var coreContext: CoreRequestContextStorage
+  /// The id of the key that authenticated the request.
+  public var keyID: String?
+
+  public init(source: Source) {
+    coreContext = .init(source: source)
+  }
+
+  /// JSON bodies of API calls are small; files travel as raw streams.
+  public var maxUploadSize: Int { 1 << 20 }
+
+  public var responseEncoder: JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.dateEncodingStrategy = .iso8601
+    encoder.outputFormatting = [.withoutEscapingSlashes]
+    return encoder
+  }
+}

@@ -1,0 +1,60 @@
+import CoveMachine
+import CoveSandbox
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+
+/// How `cove serve` runs.
+public struct ServerOptions: Sendable {
+  public var host = "127.0.0.1"
+  public var port = 8080
+  /// The database lives here.
+  public var dataDirectory: String
+  public var manager: ManagerConfiguration
+  /// Leave sandboxes running at exit, for the next daemon to take over.
+  public var keepSandboxes = false
+
+  public init(dataDirectory: String) {
+    self.dataDirectory = dataDirectory
+    manager = ManagerConfiguration(runDirectory: ManagerConfiguration.runDirectory(forData: dataDirectory))
+  }
+}
+
+/// The daemon: opens the store, takes over the sandboxes a previous run
+/// left, serves the API until SIGINT or SIGTERM, then stops its sandboxes.
+public enum CoveServer {
+  public static func databasePath(data: String) -> String { data + "/cove.sqlite" }
+
+  public static func run(
+    options: ServerOptions, assets: GuestAssets, registry: PrometheusCollectorRegistry?, logger: Logger,
+    onListening: @escaping @Sendable (String) -> Void = { _ in }
+  ) async throws {
+    try FileManager.default.createDirectory(
+      atPath: options.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    let store = try SandboxStore(path: databasePath(data: options.dataDirectory))
+    let manager = SandboxManager(store: store, assets: assets, configuration: options.manager, logger: logger)
+    try await manager.recover()
+    let reaper = Task { await manager.runReaper() }
+    let api = CoveAPI(manager: manager, registry: registry)
+    let app = Application(
+      router: api.router(),
+      configuration: .init(address: .hostname(options.host, port: options.port), serverName: "cove"),
+      onServerRunning: { channel in
+        let port = channel.localAddress?.port ?? options.port
+        onListening("http://\(options.host):\(port)")
+      },
+      logger: logger)
+    do {
+      try await app.runService()
+    } catch {
+      reaper.cancel()
+      await manager.shutdown(stopSandboxes: !options.keepSandboxes)
+      throw error
+    }
+    reaper.cancel()
+    logger.info("stopping", metadata: ["keep_sandboxes": "\(options.keepSandboxes)"])
+    await manager.shutdown(stopSandboxes: !options.keepSandboxes)
+  }
+}

@@ -1,0 +1,533 @@
+/// The API's OpenAPI 3.1 description, served at `/openapi.yaml`. A test
+/// checks that it names exactly the routes the router has.
+enum OpenAPIDocument {
+  static let yaml = #"""
+    openapi: 3.1.0
+    info:
+      title: Cove
+      version: 0.1.0
+      description: Disposable Linux microVM sandboxes. Every route but /health needs an API key.
+    servers:
+      - url: http://127.0.0.1:8080
+    security:
+      - bearer: []
+    components:
+      securitySchemes:
+        bearer:
+          type: http
+          scheme: bearer
+      parameters:
+        id:
+          name: id
+          in: path
+          required: true
+          schema: {type: string, maxLength: 64}
+        pid:
+          name: pid
+          in: path
+          required: true
+          schema: {type: integer, minimum: 1, maximum: 4294967295}
+        path:
+          name: path
+          in: query
+          required: true
+          description: An absolute path inside the sandbox.
+          schema: {type: string, pattern: "^/", maxLength: 4096}
+      responses:
+        error:
+          description: An error.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Error"}
+        empty:
+          description: Done.
+      schemas:
+        Error:
+          type: object
+          required: [error]
+          properties:
+            error:
+              type: object
+              required: [code, message]
+              properties:
+                code: {type: string}
+                message: {type: string}
+        StringMap:
+          type: object
+          additionalProperties: {type: string}
+        CreateSandbox:
+          type: object
+          properties:
+            image: {type: string, default: debian, pattern: "^[a-z0-9][a-z0-9._-]{0,62}$"}
+            cpus: {type: integer, minimum: 1, maximum: 64, default: 1}
+            memory_mib: {type: integer, minimum: 64, maximum: 65536, default: 256}
+            timeout: {type: integer, minimum: 1, maximum: 86400, default: 300, description: Seconds until the sandbox is stopped.}
+            env: {$ref: "#/components/schemas/StringMap"}
+            metadata: {$ref: "#/components/schemas/StringMap"}
+        Sandbox:
+          type: object
+          required: [id, image, cpus, memory_mib, state, created_at, expires_at, metadata]
+          properties:
+            id: {type: string}
+            image: {type: string}
+            cpus: {type: integer}
+            memory_mib: {type: integer}
+            state: {type: string, enum: [starting, running, paused, snapshotting, stopping, stopped, error]}
+            created_at: {type: string, format: date-time}
+            expires_at: {type: string, format: date-time}
+            metadata: {$ref: "#/components/schemas/StringMap"}
+            error: {type: string}
+        SandboxList:
+          type: object
+          required: [sandboxes]
+          properties:
+            sandboxes: {type: array, items: {$ref: "#/components/schemas/Sandbox"}}
+        Timeout:
+          type: object
+          required: [timeout]
+          properties:
+            timeout: {type: integer, minimum: 1, maximum: 86400}
+        Command:
+          type: object
+          required: [cmd]
+          properties:
+            cmd: {type: array, minItems: 1, items: {type: string}}
+            env: {$ref: "#/components/schemas/StringMap"}
+            cwd: {type: string}
+            user: {type: string}
+            timeout: {type: integer, minimum: 0, maximum: 86400, description: Seconds; 0 for none.}
+            stdin: {type: string, description: Given to the command's standard input, which is then closed.}
+            tag: {type: string, description: For background processes, a name to find it by.}
+        ExecResult:
+          type: object
+          required: [stdout, stderr, exit_code, timed_out, base64, truncated]
+          properties:
+            stdout: {type: string}
+            stderr: {type: string}
+            exit_code: {type: integer, description: The exit code, or 128 + the signal that ended it.}
+            signal: {type: integer}
+            timed_out: {type: boolean}
+            base64: {type: boolean, description: stdout and stderr are base64 because one of them is not UTF-8.}
+            truncated: {type: boolean, description: Output past 16 MiB per stream was dropped.}
+        Started:
+          type: object
+          required: [pid]
+          properties:
+            pid: {type: integer}
+        Process:
+          type: object
+          required: [pid, tag, cmd, pty, background]
+          properties:
+            pid: {type: integer}
+            tag: {type: string}
+            cmd: {type: array, items: {type: string}}
+            pty: {type: boolean}
+            background: {type: boolean}
+        ProcessList:
+          type: object
+          required: [processes]
+          properties:
+            processes: {type: array, items: {$ref: "#/components/schemas/Process"}}
+        Stdin:
+          type: object
+          properties:
+            data: {type: string}
+            data_base64: {type: string, contentEncoding: base64}
+            close: {type: boolean}
+        Signal:
+          type: object
+          required: [signal]
+          properties:
+            signal: {type: integer, minimum: 1, maximum: 64}
+        FileInfo:
+          type: object
+          required: [path, name, type, size, mode, modified_at]
+          properties:
+            path: {type: string}
+            name: {type: string}
+            type: {type: string, enum: [file, directory, symlink, other]}
+            size: {type: integer}
+            mode: {type: integer}
+            modified_at: {type: string, format: date-time}
+            symlink_target: {type: string}
+        FileList:
+          type: object
+          required: [entries]
+          properties:
+            entries: {type: array, items: {$ref: "#/components/schemas/FileInfo"}}
+        MakeDirectory:
+          type: object
+          required: [path]
+          properties:
+            path: {type: string, pattern: "^/"}
+            parents: {type: boolean}
+            mode: {type: integer, minimum: 0, maximum: 4095}
+        Rename:
+          type: object
+          required: [from, to]
+          properties:
+            from: {type: string, pattern: "^/"}
+            to: {type: string, pattern: "^/"}
+        Health:
+          type: object
+          required: [status, version, sandboxes]
+          properties:
+            status: {type: string}
+            version: {type: string}
+            sandboxes: {type: integer}
+    paths:
+      /health:
+        get:
+          summary: Liveness, without a key.
+          security: []
+          responses:
+            "200":
+              description: The daemon runs.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/Health"}
+      /metrics:
+        get:
+          summary: Prometheus metrics.
+          responses:
+            "200":
+              description: Metrics in the Prometheus text format.
+              content:
+                text/plain: {schema: {type: string}}
+            "401": {$ref: "#/components/responses/error"}
+      /openapi.yaml:
+        get:
+          summary: This document.
+          responses:
+            "200":
+              description: The OpenAPI document.
+              content:
+                application/yaml: {schema: {type: string}}
+            "401": {$ref: "#/components/responses/error"}
+      /v1/sandboxes:
+        post:
+          summary: Create a sandbox; answers once it is running.
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: "#/components/schemas/CreateSandbox"}
+          responses:
+            "201":
+              description: The running sandbox.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/Sandbox"}
+            "400": {$ref: "#/components/responses/error"}
+            "401": {$ref: "#/components/responses/error"}
+            "429": {$ref: "#/components/responses/error"}
+            "500": {$ref: "#/components/responses/error"}
+            "503": {$ref: "#/components/responses/error"}
+        get:
+          summary: List sandboxes.
+          parameters:
+            - name: state
+              in: query
+              schema: {type: string, enum: [starting, running, paused, snapshotting, stopping, stopped, error]}
+            - name: metadata
+              in: query
+              description: key=value; repeat to require several.
+              schema: {type: array, items: {type: string, pattern: "="}}
+              style: form
+              explode: true
+          responses:
+            "200":
+              description: The sandboxes, oldest first.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/SandboxList"}
+            "400": {$ref: "#/components/responses/error"}
+            "401": {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}:
+        parameters: [{$ref: "#/components/parameters/id"}]
+        get:
+          summary: One sandbox.
+          responses:
+            "200":
+              description: The sandbox.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/Sandbox"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+        delete:
+          summary: Stop a sandbox and forget it.
+          responses:
+            "204": {$ref: "#/components/responses/empty"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}/timeout:
+        parameters: [{$ref: "#/components/parameters/id"}]
+        post:
+          summary: Set the sandbox's deadline to this many seconds from now.
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: "#/components/schemas/Timeout"}
+          responses:
+            "200":
+              description: The sandbox with its new deadline.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/Sandbox"}
+            "400": {$ref: "#/components/responses/error"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}/logs:
+        parameters: [{$ref: "#/components/parameters/id"}]
+        get:
+          summary: The end of the sandbox's console log.
+          responses:
+            "200":
+              description: Console output.
+              content:
+                text/plain: {schema: {type: string}}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}/exec:
+        parameters: [{$ref: "#/components/parameters/id"}]
+        post:
+          summary: Run a command and wait for it.
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: "#/components/schemas/Command"}
+          responses:
+            "200":
+              description: Its output and exit status.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/ExecResult"}
+            "400": {$ref: "#/components/responses/error"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+            "503": {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}/exec/stream:
+        parameters: [{$ref: "#/components/parameters/id"}]
+        post:
+          summary: Run a command with live output.
+          description: >-
+            Server-Sent Events: started {pid}, stdout and stderr {data (base64)},
+            exit {exit_code, signal, timed_out}, or error {code, message}.
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: "#/components/schemas/Command"}
+          responses:
+            "200":
+              description: The event stream.
+              content:
+                text/event-stream: {schema: {type: string}}
+            "400": {$ref: "#/components/responses/error"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+            "503": {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}/processes:
+        parameters: [{$ref: "#/components/parameters/id"}]
+        post:
+          summary: Start a background process.
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: "#/components/schemas/Command"}
+          responses:
+            "201":
+              description: It started.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/Started"}
+            "400": {$ref: "#/components/responses/error"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+            "503": {$ref: "#/components/responses/error"}
+        get:
+          summary: The running processes the agent started.
+          responses:
+            "200":
+              description: The processes.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/ProcessList"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}/processes/{pid}/stdin:
+        parameters: [{$ref: "#/components/parameters/id"}, {$ref: "#/components/parameters/pid"}]
+        post:
+          summary: Write to a process's standard input, and optionally close it.
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: "#/components/schemas/Stdin"}
+          responses:
+            "204": {$ref: "#/components/responses/empty"}
+            "400": {$ref: "#/components/responses/error"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}/processes/{pid}/signal:
+        parameters: [{$ref: "#/components/parameters/id"}, {$ref: "#/components/parameters/pid"}]
+        post:
+          summary: Send a signal to a process.
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: "#/components/schemas/Signal"}
+          responses:
+            "204": {$ref: "#/components/responses/empty"}
+            "400": {$ref: "#/components/responses/error"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}/processes/{pid}/stream:
+        parameters: [{$ref: "#/components/parameters/id"}, {$ref: "#/components/parameters/pid"}]
+        get:
+          summary: Attach to a process; its output from now on and its exit, as Server-Sent Events.
+          responses:
+            "200":
+              description: The event stream.
+              content:
+                text/event-stream: {schema: {type: string}}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}/files:
+        parameters: [{$ref: "#/components/parameters/id"}, {$ref: "#/components/parameters/path"}]
+        get:
+          summary: Download a file (streamed).
+          responses:
+            "200":
+              description: The file's bytes.
+              content:
+                application/octet-stream: {schema: {type: string, format: binary}}
+            "400": {$ref: "#/components/responses/error"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+        put:
+          summary: Upload a file (streamed, replaced atomically).
+          parameters:
+            - name: mode
+              in: query
+              schema: {type: string, pattern: "^[0-7]{1,4}$", default: "644"}
+            - name: parents
+              in: query
+              schema: {type: boolean, default: false}
+          requestBody:
+            required: true
+            content:
+              application/octet-stream: {schema: {type: string, format: binary}}
+          responses:
+            "200":
+              description: The written file.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/FileInfo"}
+            "400": {$ref: "#/components/responses/error"}
+            "401": {$ref: "#/components/responses/error"}
+            "403": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+            "507": {$ref: "#/components/responses/error"}
+        delete:
+          summary: Remove a file or directory.
+          parameters:
+            - name: recursive
+              in: query
+              schema: {type: boolean, default: false}
+          responses:
+            "204": {$ref: "#/components/responses/empty"}
+            "400": {$ref: "#/components/responses/error"}
+            "401": {$ref: "#/components/responses/error"}
+            "403": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}/files/stat:
+        parameters: [{$ref: "#/components/parameters/id"}, {$ref: "#/components/parameters/path"}]
+        get:
+          summary: Information about a file.
+          responses:
+            "200":
+              description: The file.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/FileInfo"}
+            "400": {$ref: "#/components/responses/error"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}/files/list:
+        parameters: [{$ref: "#/components/parameters/id"}, {$ref: "#/components/parameters/path"}]
+        get:
+          summary: A directory's entries, to a depth.
+          parameters:
+            - name: depth
+              in: query
+              schema: {type: integer, minimum: 1, maximum: 16, default: 1}
+          responses:
+            "200":
+              description: The entries.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/FileList"}
+            "400": {$ref: "#/components/responses/error"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}/files/mkdir:
+        parameters: [{$ref: "#/components/parameters/id"}]
+        post:
+          summary: Make a directory.
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: "#/components/schemas/MakeDirectory"}
+          responses:
+            "201":
+              description: The directory.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/FileInfo"}
+            "400": {$ref: "#/components/responses/error"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}/files/rename:
+        parameters: [{$ref: "#/components/parameters/id"}]
+        post:
+          summary: Rename or move a file.
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: "#/components/schemas/Rename"}
+          responses:
+            "200":
+              description: The file at its new path.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/FileInfo"}
+            "400": {$ref: "#/components/responses/error"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+    """#
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import CoveImages
+import CoveMachine
+import CoveSandbox
+import CoveServer
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+
+extension Cove {
+  struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Run the sandbox service: the HTTP API, its database and its sandboxes.",
+      discussion: """
+        Stops on SIGINT or SIGTERM, and stops its sandboxes then unless --keep-sandboxes. Killed \
+        (-9), it takes its running sandboxes over when started again.
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).") var listen = "127.0.0.1:8080"
+    @Option(help: "Directory for the database (default: $COVE_HOME).") var data: String?
+    @Option(help: "Most sandboxes at once.") var maxSandboxes = 16
+    @Option(help: "Guest memory all sandboxes may have together, MiB (default: half the host's).")
+    var memoryBudget: Int?
+    @Option(help: "Seconds to wait for a new sandbox's agent.") var bootTimeout: Double = 60
+    @Flag(help: "Leave sandboxes running at exit, for the next `cove serve` to take over.")
+    var keepSandboxes = false
+
+    func validate() throws {
+      guard Self.parse(listen) != nil else { throw ValidationError("--listen takes HOST:PORT") }
+      guard maxSandboxes >= 1 else { throw ValidationError("--max-sandboxes must be at least 1") }
+    }
+
+    static func parse(_ address: String) -> (host: String, port: Int)? {
+      guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
+        (0...65535).contains(port)
+      else { return nil }
+      let host = String(address[..<colon])
+      return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+
+    func run() async throws {
+      global.bootstrapLogging()
+      let registry = PrometheusCollectorRegistry()
+      MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+      let logger = Logger(label: "cove.serve")
+      let home = CoveHome()
+      var options = ServerOptions(dataDirectory: data ?? home.root)
+      if let (host, port) = Self.parse(listen) { (options.host, options.port) = (host, port) }
+      options.keepSandboxes = keepSandboxes
+      options.manager.maxSandboxes = maxSandboxes
+      if let memoryBudget { options.manager.memoryBudgetMiB = memoryBudget }
+      options.manager.bootTimeout = .milliseconds(Int(bootTimeout * 1000))
+      do {
+        try await CoveServer.run(
+          options: options, assets: GuestAssets(home: home, logger: logger), registry: registry, logger: logger
+        ) { url in
+          FileHandle.standardOutput.write(Data("cove: listening on \(url)\n".utf8))
+        }
+      } catch {
+        fail(error, code: 1)
+      }
+    }
+  }
+
+  struct Keys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "keys", abstract: "Manage the API keys of `cove serve` (on its data directory).",
+      subcommands: [Create.self, List.self, Remove.self])
+
+    struct Location: ParsableArguments {
+      @Option(help: "The daemon's data directory (default: $COVE_HOME).") var data: String?
+
+      func keys() throws -> APIKeys {
+        let directory = data ?? CoveHome().root
+        try FileManager.default.createDirectory(
+          atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        return APIKeys(store: try SandboxStore(path: CoveServer.databasePath(data: directory)))
+      }
+    }
+
+    struct Create: AsyncParsableCommand {
+      static let configuration = CommandConfiguration(
+        abstract: "Make an API key; it is printed once, alone on the last line.")
+      @OptionGroup var location: Location
+      @Option(help: "A name to remember it by.") var name = "default"
+
+      func run() async throws {
+        let (key, record) = try await location.keys().create(name: name)
+        print("created key \(record.id) (\(record.name)); keep it, it is not shown again:")
+        print(key)
+      }
+    }
+
+    struct List: AsyncParsableCommand {
+      static let configuration = CommandConfiguration(commandName: "ls", abstract: "List API keys (not the keys).")
+      @OptionGroup var location: Location
+
+      func run() async throws {
+        let keys = try await location.keys().store.keys()
+        print(Table(["ID", "NAME", "CREATED"], keys.map { [$0.id, $0.name, Table.format($0.createdAt)] }))
+      }
+    }
+
+    struct Remove: AsyncParsableCommand {
+      static let configuration = CommandConfiguration(commandName: "rm", abstract: "Revoke an API key by its id.")
+      @OptionGroup var location: Location
+      @Argument var id: String
+
+      func run() async throws {
+        guard try await location.keys().store.delete(key: id) else { fail(Message("no key \(id)"), code: 1) }
+      }
+    }
+  }
+}

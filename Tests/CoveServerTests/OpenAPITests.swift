@@ -1,0 +1,50 @@
+import CoveSandbox
+import Foundation
+import Testing
+
+@testable import CoveServer
+
+/// The OpenAPI document and the router agree.
+struct OpenAPITests {
+  @Test("openapi.yaml names exactly the routes the router has, with their methods")
+  func documentMatchesRoutes() async throws {
+    let data = "/tmp/cove-openapi-\(UUID().uuidString.prefix(6))"
+    try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: data) }
+    let manager = SandboxManager(
+      store: try SandboxStore(path: data + "/cove.sqlite"), assets: .init(home: .init(root: data)),
+      configuration: ManagerConfiguration(runDirectory: data + "/run"), logger: .init(label: "test"))
+    let routes = Set(
+      CoveAPI(manager: manager, registry: nil).router().routes.map { route in
+        "\(route.method.rawValue) \(normalized(route.path.description))"
+      })
+    #expect(routes == Self.documented(OpenAPIDocument.yaml))
+    #expect(routes.count >= 20)
+  }
+
+  /// "METHOD /path" for each operation in the document's `paths`.
+  static func documented(_ yaml: String) -> Set<String> {
+    var operations: Set<String> = []
+    var path: String?
+    var inPaths = false
+    for line in yaml.split(separator: "\n") {
+      if line == "paths:" {
+        inPaths = true
+      } else if inPaths, line.hasPrefix("  /"), line.hasSuffix(":") {
+        path = String(line.dropFirst(2).dropLast())
+      } else if inPaths, let path, line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":") {
+        let method = line.trimmingCharacters(in: .whitespaces).dropLast()
+        if ["get", "put", "post", "delete", "patch"].contains(method) {
+          operations.insert("\(method.uppercased()) \(normalized(path))")
+        }
+      }
+    }
+    return operations
+  }
+}
+
+/// A route path without parameter markers (`:id`, `{id}` → `id`), with a leading slash.
+func normalized(_ path: String) -> String {
+  let bare = path.filter { !":{}".contains($0) }
+  return bare.hasPrefix("/") ? bare : "/" + bare
+}

@@ -1,0 +1,263 @@
+import CoveClient
+import Foundation
+import Testing
+
+/// `cove serve` end to end: a real daemon, real busybox microVMs under TCG.
+@Suite("cove serve, end to end", .serialized, .timeLimit(.minutes(10)))
+struct ServerTests {
+  @Test("a sandbox's life: create, find, exec, stream, processes, files, extend, delete; nothing left")
+  func sandboxLife() async throws {
+    let daemon = try await TestDaemon()
+    defer { Task { await daemon.finish() } }
+    let client = daemon.client
+    let sandbox = try await client.createSandbox(
+      CreateSandbox(image: "busybox", memoryMiB: 512, timeout: 120, env: ["GREETING": "hello"], metadata: ["team": "a"])
+    )
+    #expect(sandbox.state == "running")
+    #expect(sandbox.metadata == ["team": "a"])
+    #expect(try await client.sandbox(sandbox.id) == sandbox)
+    #expect(try await client.sandboxes(state: "running").map(\.id) == [sandbox.id])
+    #expect(try await client.sandboxes(state: "stopped").isEmpty)
+    let filtered = try await daemon.raw(.GET, "/v1/sandboxes?metadata=team=b")
+    #expect(filtered.body.contains(#""sandboxes":[]"#))
+
+    // Exec and wait: streams kept apart, exit code, env from create and from the call, cwd.
+    let result = try await client.exec(
+      sandbox.id,
+      Command(
+        ["sh", "-c", "echo $GREETING $EXTRA; pwd; hostname; echo oops >&2; exit 3"], env: ["EXTRA": "x"], cwd: "/tmp"))
+    #expect(result.stdout == "hello x\n/tmp\n\(sandbox.id)\n")
+    #expect(result.stderr == "oops\n")
+    #expect(result.exitCode == 3)
+    #expect(try await client.exec(sandbox.id, Command(["no-such-program"])).exitCode == 127)
+    let stdin = try await client.exec(sandbox.id, Command(["cat"], stdin: "fed through stdin"))
+    #expect(stdin.stdout == "fed through stdin")
+    let binary = try await client.exec(sandbox.id, Command(["printf", #"\377\376"#]))
+    #expect(binary.base64 && binary.stdoutData == Data([0xFF, 0xFE]))
+
+    // Live output arrives complete and in order.
+    let lines = Lines()
+    let status = try await client.execStreaming(sandbox.id, Command(["sh", "-c", "seq 1 3000; echo done >&2"])) {
+      stream, data in lines.add(stream, data)
+    }
+    #expect(status.exitCode == 0)
+    #expect(lines.stdout == (1...3000).map { "\($0)\n" }.joined())
+    #expect(lines.stderr == "done\n")
+
+    // A background process: listed, fed through stdin, attached to, signalled.
+    let started = try await daemon.raw(
+      .POST, "/v1/sandboxes/\(sandbox.id)/processes",
+      body: #"{"cmd": ["sh", "-c", "read line; echo got $line; sleep 600"]}"#)
+    #expect(started.status == 201)
+    let pid = try #require(Int(started.body.filter(\.isNumber)))
+    let listed = try await daemon.raw(.GET, "/v1/sandboxes/\(sandbox.id)/processes")
+    #expect(listed.body.contains(#""pid":\#(pid)"#))
+    let attached = Task { try await daemon.raw(.GET, "/v1/sandboxes/\(sandbox.id)/processes/\(pid)/stream") }
+    try await Task.sleep(for: .milliseconds(500))
+    #expect(
+      try await daemon.raw(.POST, "/v1/sandboxes/\(sandbox.id)/processes/\(pid)/stdin", body: #"{"data": "ping\n"}"#)
+        .status == 204)
+    try await Task.sleep(for: .milliseconds(500))
+    #expect(
+      try await daemon.raw(.POST, "/v1/sandboxes/\(sandbox.id)/processes/\(pid)/signal", body: #"{"signal": 9}"#).status
+        == 204)
+    let stream = try await attached.value.body
+    #expect(stream.contains("event: stdout\ndata: {\"data\":\"\(Data("got ping\n".utf8).base64EncodedString())\"}"))
+    #expect(stream.contains(#""exit_code":137"#) && stream.contains(#""signal":9"#))
+    #expect(try await daemon.raw(.GET, "/v1/sandboxes/\(sandbox.id)/processes/99999/stream").status == 404)
+
+    // Files: a streamed round trip with a checksum, and the small operations.
+    let local = "/tmp/cove-upload-\(UUID().uuidString.prefix(6))"
+    defer {
+      try? FileManager.default.removeItem(atPath: local)
+      try? FileManager.default.removeItem(atPath: local + ".back")
+    }
+    try TestDaemon.writeRandomFile(local, megabytes: 100)
+    try await client.upload(sandbox.id, from: local, to: "/tmp/data/in/big.bin")
+    let inGuest = try await client.exec(sandbox.id, Command(["sha256sum", "/tmp/data/in/big.bin"]))
+    #expect(inGuest.stdout.hasPrefix(TestDaemon.sha256(file: local)))
+    #expect(try await client.download(sandbox.id, from: "/tmp/data/in/big.bin", to: local + ".back") == 100 << 20)
+    #expect(TestDaemon.sha256(file: local + ".back") == TestDaemon.sha256(file: local))
+    let files = "/v1/sandboxes/\(sandbox.id)/files"
+    #expect(
+      try await daemon.raw(.POST, files + "/mkdir", body: #"{"path": "/tmp/data/a/b", "parents": true}"#).status == 201)
+    #expect(
+      try await daemon.raw(
+        .POST, files + "/rename", body: #"{"from": "/tmp/data/in/big.bin", "to": "/tmp/data/a/b/c.bin"}"#
+      )
+      .status == 200)
+    let stat = try await daemon.raw(.GET, files + "/stat?path=/tmp/data/a/b/c.bin")
+    #expect(stat.body.contains(#""size":\#(100 << 20)"#) && stat.body.contains(#""type":"file""#))
+    let list = try await daemon.raw(.GET, files + "/list?path=/tmp/data&depth=3")
+    #expect(list.body.contains("/tmp/data/a/b/c.bin"))
+    #expect(try await daemon.raw(.GET, files + "?path=/tmp/data/missing").status == 404)
+    #expect(try await daemon.raw(.GET, files + "?path=/tmp/data").status == 400)
+    #expect(try await daemon.raw(.GET, files + "?path=relative").status == 400)
+    #expect(try await daemon.raw(.DELETE, files + "?path=/tmp/data").status == 409)
+    #expect(try await daemon.raw(.DELETE, files + "?path=/tmp/data&recursive=true").status == 204)
+    #expect(try await daemon.raw(.GET, files + "/stat?path=/tmp/data").status == 404)
+
+    // Timeout, console log, delete.
+    let extended = try await client.extend(sandbox.id, timeout: 3600)
+    #expect(extended.expiresAt > sandbox.expiresAt.addingTimeInterval(3000))
+    _ = try await client.exec(sandbox.id, Command(["sh", "-c", "echo console-marker > /dev/console"]))
+    #expect(try await client.logs(sandbox.id).contains("console-marker"))
+    try await client.deleteSandbox(sandbox.id)
+    #expect(try await daemon.raw(.GET, "/v1/sandboxes/\(sandbox.id)").status == 404)
+    #expect(daemon.qemuProcesses.isEmpty)
+    #expect(!FileManager.default.fileExists(atPath: daemon.runDirectory))
+  }
+
+  @Test("auth, bad input and illegal transitions get clear errors")
+  func errors() async throws {
+    let daemon = try await TestDaemon()
+    defer { Task { await daemon.finish() } }
+    #expect(try await daemon.raw(.GET, "/health", key: .some(nil)).status == 200)
+    let anonymous = try await daemon.raw(.GET, "/v1/sandboxes", key: .some(nil))
+    #expect(anonymous.status == 401 && anonymous.body.contains(#""code":"unauthorized""#))
+    #expect(try await daemon.raw(.GET, "/v1/sandboxes", key: "cove_0000").status == 401)
+    #expect(try await daemon.raw(.GET, "/metrics", key: .some(nil)).status == 401)
+    let malformed = try await daemon.raw(.POST, "/v1/sandboxes", body: "{not json")
+    #expect(malformed.status == 400 && malformed.body.contains(#""error":{"#))
+    #expect(try await daemon.raw(.POST, "/v1/sandboxes", body: #"{"cpus": 0}"#).status == 400)
+    #expect(try await daemon.raw(.POST, "/v1/sandboxes", body: #"{"image": "../etc"}"#).status == 400)
+    let missingImage = try await daemon.raw(.POST, "/v1/sandboxes", body: #"{"image": "no-such-image"}"#)
+    #expect(missingImage.status == 400 && missingImage.body.contains("no-such-image"))
+    #expect(try await daemon.raw(.GET, "/v1/sandboxes/sb-nothere").status == 404)
+    #expect(try await daemon.raw(.POST, "/v1/sandboxes/sb-nothere/exec", body: #"{"cmd": ["true"]}"#).status == 404)
+    #expect(try await daemon.raw(.GET, "/v1/sandboxes?state=sleepy").status == 400)
+    #expect(try await daemon.raw(.GET, "/openapi.yaml").body.hasPrefix("openapi: 3.1.0"))
+
+    // The reaper stops a sandbox whose time is up; what needs a running one is then a 409.
+    let sandbox = try await daemon.client.createSandbox(CreateSandbox(image: "busybox", timeout: 2))
+    #expect(try await eventually(30) { try await daemon.client.sandbox(sandbox.id).state == "stopped" })
+    #expect(try await daemon.client.sandbox(sandbox.id).error == "timed out")
+    let exec = try await daemon.raw(.POST, "/v1/sandboxes/\(sandbox.id)/exec", body: #"{"cmd": ["true"]}"#)
+    #expect(exec.status == 409 && exec.body.contains("stopped"))
+    #expect(try await daemon.raw(.POST, "/v1/sandboxes/\(sandbox.id)/timeout", body: #"{"timeout": 60}"#).status == 409)
+    #expect(daemon.qemuProcesses.isEmpty)
+    try await daemon.client.deleteSandbox(sandbox.id)
+    #expect(try await daemon.client.sandboxes().isEmpty)
+  }
+
+  @Test("limits answer at once: 429 past the sandbox count, 503 past the memory budget")
+  func limits() async throws {
+    let daemon = try await TestDaemon(arguments: ["--max-sandboxes", "1", "--memory-budget", "300"])
+    defer { Task { await daemon.finish() } }
+    let tooBig = try await daemon.raw(.POST, "/v1/sandboxes", body: #"{"image": "busybox", "memory_mib": 512}"#)
+    #expect(tooBig.status == 503 && tooBig.body.contains("budget"))
+    let first = try await daemon.client.createSandbox(CreateSandbox(image: "busybox"))
+    let second = try await daemon.raw(.POST, "/v1/sandboxes", body: #"{"image": "busybox"}"#)
+    #expect(second.status == 429 && second.body.contains("limit of 1"))
+    try await daemon.client.deleteSandbox(first.id)
+    let third = try await daemon.client.createSandbox(CreateSandbox(image: "busybox"))
+    #expect(third.state == "running")
+  }
+
+  @Test("a daemon killed with -9 takes its running sandboxes over, and settles the ones that died")
+  func restart() async throws {
+    let daemon = try await TestDaemon()
+    defer { Task { await daemon.finish() } }
+    let kept = try await daemon.client.createSandbox(CreateSandbox(image: "busybox"))
+    let lost = try await daemon.client.createSandbox(CreateSandbox(image: "busybox"))
+    let started = try await daemon.raw(
+      .POST, "/v1/sandboxes/\(kept.id)/processes", body: #"{"cmd": ["sleep", "600"], "tag": "survivor"}"#)
+    #expect(started.status == 201)
+    _ = try await daemon.client.exec(kept.id, Command(["sh", "-c", "echo kept > /tmp/mark"]))
+    await daemon.stop(signal: SIGKILL)
+    #expect(daemon.qemuProcesses.count == 2)
+    // One VM dies while no daemon watches.
+    let lostPID = daemon.qemuProcesses.first { pid in
+      let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()
+      return String(decoding: cmdline, as: UTF8.self).contains(lost.id)
+    }
+    kill(try #require(lostPID), SIGKILL)
+    try await daemon.start()
+    #expect(try await daemon.client.sandbox(kept.id).state == "running")
+    let after = try await daemon.client.sandbox(lost.id)
+    #expect(after.state == "stopped" && after.error?.contains("exited") == true)
+    #expect(!FileManager.default.fileExists(atPath: daemon.runDirectory + "/" + lost.id))
+    #expect(try await daemon.client.exec(kept.id, Command(["cat", "/tmp/mark"])).stdout == "kept\n")
+    let processes = try await daemon.raw(.GET, "/v1/sandboxes/\(kept.id)/processes")
+    #expect(processes.body.contains("survivor"))
+    // A graceful stop stops the sandboxes too, and leaves no VM behind.
+    await daemon.stop()
+    #expect(daemon.qemuProcesses.isEmpty)
+    #expect(!FileManager.default.fileExists(atPath: daemon.runDirectory))
+  }
+
+  @Test("the CLI drives the daemon: create, ls, exec, cp, logs, rm")
+  func commandLine() async throws {
+    let daemon = try await TestDaemon()
+    defer { Task { await daemon.finish() } }
+    let environment = ["COVE_URL": daemon.url, "COVE_API_KEY": daemon.key]
+    let id = try TestDaemon.run(["create", "--image", "busybox"], environment: environment)
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    #expect(id.hasPrefix("sb-"))
+    #expect(try TestDaemon.run(["ls"], environment: environment).contains(id))
+    let (status, out, _) = try TestDaemon.runWithStatus(
+      ["exec", id, "--", "sh", "-c", "echo from-cli; exit 5"], environment: environment)
+    #expect(status == 5 && out == "from-cli\n")
+    let local = "/tmp/cove-cp-\(UUID().uuidString.prefix(6))"
+    defer {
+      try? FileManager.default.removeItem(atPath: local)
+      try? FileManager.default.removeItem(atPath: local + ".back")
+    }
+    try Data("copied\n".utf8).write(to: URL(fileURLWithPath: local))
+    try TestDaemon.run(["cp", local, "\(id):/tmp/copied.txt"], environment: environment)
+    try TestDaemon.run(["cp", "\(id):/tmp/copied.txt", local + ".back"], environment: environment)
+    #expect(try String(contentsOfFile: local + ".back", encoding: .utf8) == "copied\n")
+    try TestDaemon.run(["exec", id, "--", "sh", "-c", "echo cli-marker > /dev/console"], environment: environment)
+    #expect(try TestDaemon.run(["logs", id], environment: environment).contains("cli-marker"))
+    let json = try TestDaemon.run(["ls", "--json"], environment: environment)
+    #expect(json.contains(#""id" : "\#(id)""#))
+    try TestDaemon.run(["rm", id], environment: environment)
+    let (missing, _, error) = try TestDaemon.runWithStatus(["rm", id], environment: environment)
+    #expect(missing == 1 && error.contains("no sandbox"))
+    let (unauthorized, _, denied) = try TestDaemon.runWithStatus(["ls"], environment: ["COVE_URL": daemon.url])
+    #expect(unauthorized == 1 && denied.contains("API key"))
+  }
+}
+
+/// Output gathered from a stream, by stream.
+final class Lines: @unchecked Sendable {
+  private let lock = NSLock()
+  private var out = Data()
+  private var err = Data()
+
+  func add(_ stream: OutputChannel, _ data: Data) {
+    lock.withLock { stream == .stdout ? out.append(data) : err.append(data) }
+  }
+  var stdout: String { lock.withLock { String(decoding: out, as: UTF8.self) } }
+  var stderr: String { lock.withLock { String(decoding: err, as: UTF8.self) } }
+}
+
+extension TestDaemon {
+  static func writeRandomFile(_ path: String, megabytes: Int) throws {
+    _ = FileManager.default.createFile(atPath: path, contents: nil)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    defer { try? handle.close() }
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<megabytes {
+      var chunk = [UInt8](repeating: 0, count: 1 << 20)
+      for index in stride(from: 0, to: chunk.count, by: 8) {
+        withUnsafeBytes(of: generator.next() as UInt64) { bytes in
+          for offset in 0..<8 { chunk[index + offset] = bytes[offset] }
+        }
+      }
+      try handle.write(contentsOf: chunk)
+    }
+  }
+
+  static func sha256(file path: String) -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+    process.arguments = [path]
+    let output = Pipe()
+    process.standardOutput = output
+    try? process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
+  }
+}
