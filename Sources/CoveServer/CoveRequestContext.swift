@@ -1,9 +1,11 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 
 /// The per-request context: Hummingbird's, plus the caller's API key id.
-public struct CoveRequestContext: RequestContext {
+public struct CoveRequestContext: RequestContext, WebSocketRequestContext {
   public var coreContext: CoreRequestContextStorage
+  public let webSocket = WebSocketHandlerReference<CoveRequestContext>()
   /// The id of the key that authenticated the request.
   public var keyID: String?
 

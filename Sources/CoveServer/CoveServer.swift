@@ -2,6 +2,7 @@ import CoveMachine
 import CoveSandbox
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import Prometheus
@@ -40,6 +41,8 @@ public enum CoveServer {
     let api = CoveAPI(manager: manager, registry: registry)
     let app = Application(
       router: api.router(),
+      server: .http1WebSocketUpgrade(
+        webSocketRouter: api.webSocketRouter(), configuration: .init(ws: .init(maxFrameSize: 1 << 20))),
       configuration: .init(address: .hostname(options.host, port: options.port), serverName: "cove"),
       onServerRunning: { channel in
         let port = channel.localAddress?.port ?? options.port

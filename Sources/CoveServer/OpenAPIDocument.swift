@@ -6,7 +6,16 @@ enum OpenAPIDocument {
     info:
       title: Cove
       version: 0.1.0
-      description: Disposable Linux microVM sandboxes. Every route but /health needs an API key.
+      description: >-
+        Disposable Linux microVM sandboxes. Every route but /health needs an API key.
+        Commands with a terminal (or live stdin) run over a WebSocket at
+        GET /v1/sandboxes/{id}/exec/ws: the client's first text message is
+        {"type": "start", "cmd": [...], "env", "cwd", "user", "timeout", "pty": {"rows", "cols"}};
+        then binary messages are standard input and text messages are controls
+        ({"type": "stdin", "data": base64}, {"type": "close_stdin"},
+        {"type": "resize", "rows", "cols"}, {"type": "signal", "signal"}). The server sends
+        {"type": "started", "pid"}, {"type": "stdout"|"stderr", "data": base64},
+        {"type": "exit", "exit_code", "signal", "timed_out"} or {"type": "error", "code", "message"}.
     servers:
       - url: http://127.0.0.1:8080
     security:

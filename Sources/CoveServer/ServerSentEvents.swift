@@ -12,29 +12,17 @@ enum ServerSentEvents {
     .contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no",
   ]
 
-  static func event(_ name: String, _ json: [String: Any?]) -> ByteBuffer {
-    let object = json.mapValues { $0 ?? NSNull() }
-    let data =
-      (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
-      ?? Data("{}".utf8)
-    return ByteBuffer(string: "event: \(name)\ndata: \(String(decoding: data, as: UTF8.self))\n\n")
+  static func event(_ name: String, _ fields: [String: Any?]) -> ByteBuffer {
+    ByteBuffer(string: "event: \(name)\ndata: \(ProcessEventJSON.encode(fields))\n\n")
   }
 
   /// The event for one agent event; nil for none.
   static func event(for event: Cove_Agent_V1_ProcessEvent) -> ByteBuffer? {
-    switch event.event {
-    case .started(let started): return self.event("started", ["pid": started.pid])
-    case .stdout(let data): return self.event("stdout", ["data": data.base64EncodedString()])
-    case .stderr(let data): return self.event("stderr", ["data": data.base64EncodedString()])
-    case .exited(let exited):
-      let exit = ExitStatus(exited)
-      return self.event("exit", ["exit_code": exit.code, "signal": exit.signal, "timed_out": exited.timedOut])
-    case nil: return nil
-    }
+    ProcessEventJSON.fields(for: event).map { self.event($0.name, $0.fields) }
   }
 
   static func error(_ error: APIError) -> ByteBuffer {
-    event("error", ["code": error.code, "message": error.message])
+    event("error", ProcessEventJSON.fields(for: error))
   }
 
   /// A streaming response that writes each event `produce` yields, and an
@@ -53,6 +41,32 @@ enum ServerSentEvents {
         }
         try await channel.finish()
       })
+  }
+}
+
+/// The JSON of process events, shared by Server-Sent Events and WebSockets.
+enum ProcessEventJSON {
+  /// The event's name and fields; nil for an empty event.
+  static func fields(for event: Cove_Agent_V1_ProcessEvent) -> (name: String, fields: [String: Any?])? {
+    switch event.event {
+    case .started(let started): ("started", ["pid": started.pid])
+    case .stdout(let data): ("stdout", ["data": data.base64EncodedString()])
+    case .stderr(let data): ("stderr", ["data": data.base64EncodedString()])
+    case .exited(let exited):
+      (
+        "exit",
+        ["exit_code": ExitStatus(exited).code, "signal": ExitStatus(exited).signal, "timed_out": exited.timedOut]
+      )
+    case nil: nil
+    }
+  }
+
+  static func fields(for error: APIError) -> [String: Any?] { ["code": error.code, "message": error.message] }
+
+  static func encode(_ fields: [String: Any?]) -> String {
+    let object = fields.mapValues { $0 ?? NSNull() }
+    let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    return String(decoding: data ?? Data("{}".utf8), as: UTF8.self)
   }
 }
 

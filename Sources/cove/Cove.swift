@@ -9,7 +9,8 @@ struct Cove: AsyncParsableCommand {
     commandName: "cove",
     abstract: "Disposable Linux microVMs for running untrusted code.",
     subcommands: [
-      Run.self, Serve.self, Create.self, List.self, Exec.self, Copy.self, Logs.self, Remove.self, Keys.self,
+      Run.self, Serve.self, Create.self, List.self, Exec.self, Shell.self, Copy.self, Logs.self, Remove.self,
+      Keys.self,
       ImageCommand.self, KernelCommand.self,
     ])
 }
