@@ -42,6 +42,11 @@ public struct AgentError: Error, CustomStringConvertible, Sendable {
     case EINVAL: (code, reason) = (.invalidArgument, "invalid argument")
     case EXDEV: (code, reason) = (.failedPrecondition, "cross-device rename")
     case ELOOP: (code, reason) = (.failedPrecondition, "too many levels of symbolic links")
+    case EBUSY: (code, reason) = (.failedPrecondition, "busy (a mount point, or in use)")
+    case ETXTBSY: (code, reason) = (.failedPrecondition, "a program that is running")
+    case EROFS: (code, reason) = (.failedPrecondition, "read-only file system")
+    case EFBIG: (code, reason) = (.resourceExhausted, "file too large")
+    case EMLINK: (code, reason) = (.resourceExhausted, "too many links")
     default: (code, reason) = (.internalError, String(cString: strerror(err)))
     }
     return AgentError(code, "\(operation) \(path): \(reason)", errno: err)

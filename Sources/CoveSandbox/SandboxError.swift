@@ -18,8 +18,8 @@ public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
     case .notFound: .notFound
     case .illegalTransition, .wrongState: .conflict
     case .invalidRequest: .invalid
-    case .tooManySandboxes: .tooMany
-    case .memoryBudgetExceeded, .unavailable: .unavailable
+    case .tooManySandboxes, .memoryBudgetExceeded: .tooMany
+    case .unavailable: .unavailable
     case .bootFailed: .failed
     }
   }

@@ -7,7 +7,8 @@ import Synchronization
 
 /// What a new sandbox should be.
 public struct SandboxRequest: Sendable {
-  public var image: String
+  /// The image; nil for the daemon's default.
+  public var image: String?
   public var cpus: Int
   public var memoryMiB: Int
   /// Seconds until the reaper stops it.
@@ -16,7 +17,7 @@ public struct SandboxRequest: Sendable {
   public var metadata: [String: String]
 
   public init(
-    image: String = "debian", cpus: Int = 1, memoryMiB: Int = 256, timeout: Int = 300,
+    image: String? = nil, cpus: Int = 1, memoryMiB: Int = 256, timeout: Int = 300,
     env: [String: String] = [:], metadata: [String: String] = [:]
   ) {
     self.image = image
@@ -31,6 +32,8 @@ public struct SandboxRequest: Sendable {
 /// How many sandboxes, with how much, and where.
 public struct ManagerConfiguration: Sendable {
   public var maxSandboxes: Int = 16
+  /// The image of a sandbox whose request names none.
+  public var defaultImage = "debian"
   /// Guest memory all sandboxes together may have.
   public var memoryBudgetMiB: Int = ManagerConfiguration.defaultMemoryBudget
   public var maxTimeout: Int = 86_400
@@ -87,7 +90,10 @@ public final class SandboxManager: Sendable {
   /// Boots a sandbox and returns it once its agent answers. A sandbox that
   /// fails to start leaves nothing behind: no VM, files or row.
   public func create(_ request: SandboxRequest) async throws -> SandboxRecord {
+    var request = request
+    request.image = request.image ?? configuration.defaultImage
     try validate(request)
+    let image = request.image ?? configuration.defaultImage
     let id = Self.newID()
     try admit(id, memoryMiB: request.memoryMiB)
     var logger = self.logger
@@ -95,7 +101,7 @@ public final class SandboxManager: Sendable {
     do {
       var machineConfiguration: MachineConfiguration
       do {
-        machineConfiguration = try await assets.configuration(image: request.image)
+        machineConfiguration = try await assets.configuration(image: image)
       } catch let error as ImageError {
         throw SandboxError.invalidRequest(error.description)
       }
@@ -104,7 +110,7 @@ public final class SandboxManager: Sendable {
       machineConfiguration.runDirectory = configuration.runDirectory
       let now = Date()
       let record = SandboxRecord(
-        id: id, image: request.image, cpus: request.cpus, memoryMiB: request.memoryMiB, state: .starting,
+        id: id, image: image, cpus: request.cpus, memoryMiB: request.memoryMiB, state: .starting,
         createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(request.timeout)), env: request.env,
         metadata: request.metadata, error: nil, kernel: machineConfiguration.kernel,
         initramfs: machineConfiguration.initramfs, rootImage: machineConfiguration.rootImage,
@@ -123,7 +129,7 @@ public final class SandboxManager: Sendable {
         let started = try await store.modify(id) { try $0.state = $0.state.transition(to: .running) }
         created.increment()
         updateRunningGauge()
-        logger.info("sandbox running", metadata: ["image": "\(request.image)", "memory_mib": "\(request.memoryMiB)"])
+        logger.info("sandbox running", metadata: ["image": "\(image)", "memory_mib": "\(request.memoryMiB)"])
         return started
       } catch {
         await machine.kill()
@@ -133,16 +139,22 @@ public final class SandboxManager: Sendable {
     } catch {
       release(id)
       failed.increment()
-      logger.warning("sandbox did not start", metadata: ["error": "\(error)"])
+      let refused = (error as? SandboxError)?.kind == .invalid
+      logger.log(level: refused ? .info : .warning, "sandbox did not start", metadata: ["error": "\(error)"])
       throw error
     }
   }
 
   func validate(_ request: SandboxRequest) throws(SandboxError) {
-    guard request.image.range(of: #"^[a-z0-9][a-z0-9._-]{0,62}$"#, options: .regularExpression) != nil else {
+    guard let image = request.image,
+      image.range(of: #"^[a-z0-9][a-z0-9._-]{0,62}$"#, options: .regularExpression) != nil
+    else {
       throw .invalidRequest("image must be a name of lowercase letters, digits, '.', '_' or '-'")
     }
-    guard (1...64).contains(request.cpus) else { throw .invalidRequest("cpus must be 1 to 64") }
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    guard (1...min(64, cores)).contains(request.cpus) else {
+      throw .invalidRequest("cpus must be 1 to \(min(64, cores)) (the host's CPU count)")
+    }
     guard (64...65_536).contains(request.memoryMiB) else { throw .invalidRequest("memory_mib must be 64 to 65536") }
     guard (1...configuration.maxTimeout).contains(request.timeout) else {
       throw .invalidRequest("timeout must be 1 to \(configuration.maxTimeout) seconds")

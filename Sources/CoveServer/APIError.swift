@@ -54,7 +54,9 @@ public struct APIError: HTTPResponseError, Sendable {
     case .notFound: self.init(.notFound, code: "not_found", error.description)
     case .conflict: self.init(.conflict, code: "conflict", error.description)
     case .invalid: self.init(.badRequest, code: "invalid_request", error.description)
-    case .tooMany: self.init(.tooManyRequests, code: "too_many_sandboxes", error.description)
+    case .tooMany:
+      let code = if case .memoryBudgetExceeded = error { "memory_budget_exceeded" } else { "too_many_sandboxes" }
+      self.init(.tooManyRequests, code: code, error.description)
     case .unavailable: self.init(.serviceUnavailable, code: "unavailable", error.description)
     case .failed: self.init(.internalServerError, code: "boot_failed", error.description)
     }

@@ -10,7 +10,7 @@ extension CoveAPI {
       let defaults = SandboxRequest()
       let record = try await manager.create(
         SandboxRequest(
-          image: body.image ?? defaults.image, cpus: body.cpus ?? defaults.cpus,
+          image: body.image, cpus: body.cpus ?? defaults.cpus,
           memoryMiB: body.memoryMiB ?? defaults.memoryMiB, timeout: body.timeout ?? defaults.timeout,
           env: body.env ?? [:], metadata: body.metadata ?? [:]))
       return EditedResponse(status: .created, response: SandboxBody(record))

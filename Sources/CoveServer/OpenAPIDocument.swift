@@ -67,8 +67,8 @@ enum OpenAPIDocument {
         CreateSandbox:
           type: object
           properties:
-            image: {type: string, default: debian, pattern: "^[a-z0-9][a-z0-9._-]{0,62}$"}
-            cpus: {type: integer, minimum: 1, maximum: 64, default: 1}
+            image: {type: string, pattern: "^[a-z0-9][a-z0-9._-]{0,62}$", description: "Default: the daemon's --default-image (debian)."}
+            cpus: {type: integer, minimum: 1, maximum: 64, default: 1, description: At most the host's CPU count.}
             memory_mib: {type: integer, minimum: 64, maximum: 65536, default: 256}
             timeout: {type: integer, minimum: 1, maximum: 86400, default: 300, description: Seconds until the sandbox is stopped.}
             env: {$ref: "#/components/schemas/StringMap"}

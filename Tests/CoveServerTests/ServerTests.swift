@@ -140,12 +140,12 @@ struct ServerTests {
     #expect(try await daemon.client.sandboxes().isEmpty)
   }
 
-  @Test("limits answer at once: 429 past the sandbox count, 503 past the memory budget")
+  @Test("limits answer at once: 429 past the sandbox count or the memory budget")
   func limits() async throws {
     let daemon = try await TestDaemon(arguments: ["--max-sandboxes", "1", "--memory-budget", "300"])
     defer { Task { await daemon.finish() } }
     let tooBig = try await daemon.raw(.POST, "/v1/sandboxes", body: #"{"image": "busybox", "memory_mib": 512}"#)
-    #expect(tooBig.status == 503 && tooBig.body.contains("budget"))
+    #expect(tooBig.status == 429 && tooBig.body.contains("memory_budget_exceeded"))
     let first = try await daemon.client.createSandbox(CreateSandbox(image: "busybox"))
     let second = try await daemon.raw(.POST, "/v1/sandboxes", body: #"{"image": "busybox"}"#)
     #expect(second.status == 429 && second.body.contains("limit of 1"))
