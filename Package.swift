@@ -144,6 +144,15 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    // bench/api: the HTTP API against the agent directly.
+    .executableTarget(
+      name: "cove-bench-api",
+      dependencies: [
+        "CoveAgentProto", "CoveClient", "CoveImages", "CoveMachine",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
+    ),
     .testTarget(
       name: "CoveMachineTests",
       dependencies: ["CoveImages", "CoveMachine", "CoveAgentProto", "cove"]

@@ -16,7 +16,7 @@ struct ContractTests {
     let daemon = try await TestDaemon(arguments: [
       "--max-sandboxes", "2", "--memory-budget", "1024", "--default-image", "busybox",
     ])
-    defer { Task { await daemon.finish() } }
+    defer { daemon.finish() }
     let document = try await daemon.raw(.GET, "/openapi.yaml")
     #expect(document.status == 200)
     let path = daemon.data + "/openapi.yaml"

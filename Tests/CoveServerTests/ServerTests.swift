@@ -8,7 +8,7 @@ struct ServerTests {
   @Test("a sandbox's life: create, find, exec, stream, processes, files, extend, delete; nothing left")
   func sandboxLife() async throws {
     let daemon = try await TestDaemon()
-    defer { Task { await daemon.finish() } }
+    defer { daemon.finish() }
     let client = daemon.client
     let sandbox = try await client.createSandbox(
       CreateSandbox(image: "busybox", memoryMiB: 512, timeout: 120, env: ["GREETING": "hello"], metadata: ["team": "a"])
@@ -111,7 +111,7 @@ struct ServerTests {
   @Test("auth, bad input and illegal transitions get clear errors")
   func errors() async throws {
     let daemon = try await TestDaemon()
-    defer { Task { await daemon.finish() } }
+    defer { daemon.finish() }
     #expect(try await daemon.raw(.GET, "/health", key: .some(nil)).status == 200)
     let anonymous = try await daemon.raw(.GET, "/v1/sandboxes", key: .some(nil))
     #expect(anonymous.status == 401 && anonymous.body.contains(#""code":"unauthorized""#))
@@ -143,7 +143,7 @@ struct ServerTests {
   @Test("limits answer at once: 429 past the sandbox count or the memory budget")
   func limits() async throws {
     let daemon = try await TestDaemon(arguments: ["--max-sandboxes", "1", "--memory-budget", "300"])
-    defer { Task { await daemon.finish() } }
+    defer { daemon.finish() }
     let tooBig = try await daemon.raw(.POST, "/v1/sandboxes", body: #"{"image": "busybox", "memory_mib": 512}"#)
     #expect(tooBig.status == 429 && tooBig.body.contains("memory_budget_exceeded"))
     let first = try await daemon.client.createSandbox(CreateSandbox(image: "busybox"))
@@ -157,7 +157,7 @@ struct ServerTests {
   @Test("a daemon killed with -9 takes its running sandboxes over, and settles the ones that died")
   func restart() async throws {
     let daemon = try await TestDaemon()
-    defer { Task { await daemon.finish() } }
+    defer { daemon.finish() }
     let kept = try await daemon.client.createSandbox(CreateSandbox(image: "busybox"))
     let lost = try await daemon.client.createSandbox(CreateSandbox(image: "busybox"))
     let started = try await daemon.raw(
@@ -189,7 +189,7 @@ struct ServerTests {
   @Test("the CLI drives the daemon: create, ls, exec, cp, logs, rm")
   func commandLine() async throws {
     let daemon = try await TestDaemon()
-    defer { Task { await daemon.finish() } }
+    defer { daemon.finish() }
     let environment = ["COVE_URL": daemon.url, "COVE_API_KEY": daemon.key]
     let id = try TestDaemon.run(["create", "--image", "busybox"], environment: environment)
       .trimmingCharacters(in: .whitespacesAndNewlines)

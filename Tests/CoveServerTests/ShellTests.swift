@@ -9,7 +9,7 @@ struct ShellTests {
   @Test("raw terminal: the window size, resizes, Ctrl-C into the sandbox, and the shell's exit code")
   func terminal() async throws {
     let daemon = try await TestDaemon()
-    defer { Task { await daemon.finish() } }
+    defer { daemon.finish() }
     let sandbox = try await daemon.client.createSandbox(CreateSandbox(image: "busybox"))
     let terminal = try PseudoTerminal(rows: 30, cols: 100)
     let process = Process()
@@ -53,7 +53,7 @@ extension ShellTests {
   @Test("WebSocket exec without a terminal: stdin in, stdout and stderr apart, the exit code; bad start is an error")
   func webSocketExec() async throws {
     let daemon = try await TestDaemon()
-    defer { Task { await daemon.finish() } }
+    defer { daemon.finish() }
     let sandbox = try await daemon.client.createSandbox(CreateSandbox(image: "busybox"))
     let (input, sink) = AsyncStream.makeStream(of: CommandInput.self)
     sink.yield(.stdin(Data("line one\nline two\n".utf8)))

@@ -125,9 +125,13 @@ final class TestDaemon: @unchecked Sendable {
     }
   }
 
-  /// Stops the daemon (and so its sandboxes) and removes its data.
-  func finish() async {
-    await stop()
+  /// Stops the daemon (and so its sandboxes) and removes its data. It
+  /// blocks, so that a `defer` can call it and the test waits for it.
+  func finish() {
+    if let process, process.isRunning {
+      kill(process.processIdentifier, SIGTERM)
+      process.waitUntilExit()
+    }
     try? FileManager.default.removeItem(atPath: data)
   }
 
