@@ -216,3 +216,56 @@ int cove_wait_termination_signal(void) {
     pause();
   }
 }
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+static int cove_set_ipv4(int s, unsigned long request, struct ifreq *ifr, in_addr_t address) {
+  struct sockaddr_in *sin = (struct sockaddr_in *)&ifr->ifr_addr;
+  memset(sin, 0, sizeof *sin);
+  sin->sin_family = AF_INET;
+  sin->sin_addr.s_addr = address;
+  return ioctl(s, request, ifr);
+}
+
+int cove_configure_interface(const char *name, const char *address, int prefix, const char *gateway) {
+  struct in_addr addr, gw;
+  if (address && inet_pton(AF_INET, address, &addr) != 1) return EINVAL;
+  if (gateway && inet_pton(AF_INET, gateway, &gw) != 1) return EINVAL;
+  if (prefix < 0 || prefix > 32 || strlen(name) >= IFNAMSIZ) return EINVAL;
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return errno;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+  int err = 0;
+  if (address) {
+    if (cove_set_ipv4(s, SIOCSIFADDR, &ifr, addr.s_addr) < 0) goto fail;
+    in_addr_t mask = prefix == 0 ? 0 : htonl(0xffffffffu << (32 - prefix));
+    if (cove_set_ipv4(s, SIOCSIFNETMASK, &ifr, mask) < 0) goto fail;
+  }
+  if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) goto fail;
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) goto fail;
+  if (gateway) {
+    struct rtentry route;
+    memset(&route, 0, sizeof route);
+    ((struct sockaddr_in *)&route.rt_dst)->sin_family = AF_INET;
+    ((struct sockaddr_in *)&route.rt_genmask)->sin_family = AF_INET;
+    struct sockaddr_in *via = (struct sockaddr_in *)&route.rt_gateway;
+    via->sin_family = AF_INET;
+    via->sin_addr = gw;
+    route.rt_flags = RTF_UP | RTF_GATEWAY;
+    route.rt_dev = (char *)name;
+    if (ioctl(s, SIOCADDRT, &route) < 0 && errno != EEXIST) goto fail;
+  }
+  close(s);
+  return 0;
+fail:
+  err = errno;
+  close(s);
+  return err;
+}

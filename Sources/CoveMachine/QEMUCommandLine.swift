@@ -33,6 +33,8 @@ public struct QEMUCommandLine: Sendable {
     if configuration.accelerator == .tcg, let khz = Self.hostTSCKilohertz() {
       arguments.append("tsc_early_khz=\(khz)")
     }
+    // QEMU's user-mode network: the agent configures eth0 from this.
+    if configuration.network { arguments.append("cove.net=10.0.2.15/24,10.0.2.2,10.0.2.3") }
     return arguments + configuration.extraKernelArguments
   }
 

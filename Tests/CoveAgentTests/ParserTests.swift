@@ -52,4 +52,16 @@ struct ParserTests {
     #expect(LaunchPlan.resolve("no-such-thing", searchPath: "/bin") == "no-such-thing")
     #expect(LaunchPlan.resolve("./x", searchPath: "/bin") == "./x")
   }
+
+  @Test("the network setting is read from the kernel command line")
+  func networkSetting() {
+    let full = GuestNetwork(commandLine: "console=ttyS0 cove.net=10.0.2.15/24,10.0.2.2,10.0.2.3 quiet\n")
+    #expect(full?.address == "10.0.2.15" && full?.prefix == 24)
+    #expect(full?.gateway == "10.0.2.2" && full?.nameserver == "10.0.2.3")
+    let bare = GuestNetwork(commandLine: "cove.net=192.168.1.5/16")
+    #expect(bare?.gateway == nil && bare?.nameserver == nil && bare?.prefix == 16)
+    #expect(GuestNetwork(commandLine: "console=ttyS0 quiet") == nil)
+    #expect(GuestNetwork(commandLine: "cove.net=10.0.2.15") == nil)
+    #expect(GuestNetwork(commandLine: "cove.net=10.0.2.15/33,10.0.2.2") == nil)
+  }
 }

@@ -42,6 +42,21 @@ struct MachineTests {
     }
   }
 
+  @Test("user-mode networking: eth0 is up and reaches the host, with a name server configured")
+  func network() async throws {
+    let server = try LoopbackHTTPServer(body: "hello from the host")
+    defer { server.stop() }
+    try await TestGuest.withMachine(configure: { $0.network = true }) { vm in
+      let fetched = try await vm.run(["wget", "-q", "-O", "-", "http://10.0.2.2:\(server.port)/"])
+      #expect(fetched.exit.code == 0, "wget: \(fetched.stderr)")
+      #expect(fetched.stdout == "hello from the host")
+      let setup = try await vm.run(["sh", "-c", "cat /etc/resolv.conf; ip -4 addr show eth0; ip route"])
+      #expect(setup.stdout.contains("nameserver 10.0.2.3"))
+      #expect(setup.stdout.contains("inet 10.0.2.15/24"))
+      #expect(setup.stdout.contains("default via 10.0.2.2"))
+    }
+  }
+
   @Test("a file written through the agent reads back, and the guest sees it")
   func fileRoundTrip() async throws {
     try await TestGuest.withMachine { vm in

@@ -50,6 +50,10 @@ int cove_power_off(int reboot);
 int cove_set_clock(int64_t unix_ns);
 int cove_set_hostname(const char *name, size_t length);
 
+/// Brings interface `name` up; with `address`, gives it address/prefix; with
+/// `gateway`, adds a default route through it. 0 or an errno.
+int cove_configure_interface(const char *name, const char *address, int prefix, const char *gateway);
+
 #include "CCoveBridge.h"
 
 #endif

@@ -35,6 +35,7 @@ public struct GuestInit {
     openConsole()
     loadModules()
     switchRoot()
+    GuestNetwork.configure(commandLine: readSmallFile("/proc/cmdline") ?? "", logger: logger)
   }
 
   func mount(_ source: String, _ target: String, _ type: String, _ flags: Int = 0, _ data: String? = nil) {

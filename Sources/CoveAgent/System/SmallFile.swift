@@ -20,3 +20,20 @@ func readSmallFile(_ path: String, limit: Int = 1 << 20) -> String? {
   }
   return String(decoding: bytes, as: UTF8.self)
 }
+
+/// Replaces a small file with `text` (through a temporary file and a
+/// rename); false when it cannot. /etc/resolv.conf may be a symlink to a
+/// file the image does not have: the link is replaced then.
+func writeSmallFile(_ path: String, _ text: String, mode: mode_t = 0o644) -> Bool {
+  let temporary = path + ".cove-new"
+  let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+  guard fd >= 0 else { return false }
+  let bytes = Array(text.utf8)
+  let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+  close(fd)
+  guard written == bytes.count, rename(temporary, path) == 0 else {
+    unlink(temporary)
+    return false
+  }
+  return true
+}
