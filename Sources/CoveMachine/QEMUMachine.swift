@@ -220,7 +220,32 @@ public final class QEMUMachine: VirtualMachine {
     guard directory.qmpSocket.utf8.count < 108 else {
       throw MachineError.invalidConfiguration("the run directory path is too long for Unix sockets: \(directory.path)")
     }
+    try validatePorts()
     _ = try HostCommand.locate(configuration.qemuBinary, package: "qemu-system-x86")
+  }
+
+  private func validatePorts() throws {
+    var seen: Set<String> = ["org.cove.agent"]
+    for name in configuration.serialPorts {
+      // QEMU's option syntax gives commas and '=' a meaning; keep names plain.
+      let plain = name.utf8.allSatisfy {
+        (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0)
+          || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+      }
+      guard plain, !name.isEmpty, seen.insert(name).inserted else {
+        throw MachineError.invalidConfiguration("serial port names must be unique, of letters, digits, - _ .: \(name)")
+      }
+      guard directory.serialSocket(named: name).utf8.count < 108 else {
+        throw MachineError.invalidConfiguration("the socket path for serial port \(name) is too long")
+      }
+    }
+    if !configuration.portForwards.isEmpty && !configuration.network {
+      throw MachineError.invalidConfiguration("port forwards need the network")
+    }
+    for forward in configuration.portForwards
+    where !(1...65535).contains(forward.hostPort) || !(1...65535).contains(forward.guestPort) {
+      throw MachineError.invalidConfiguration("ports are 1 to 65535: \(forward.hostPort) → \(forward.guestPort)")
+    }
   }
 
   /// Removes the VMs of Cove processes that are gone: kills their QEMU and
