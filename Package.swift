@@ -8,6 +8,7 @@ let package = Package(
     .executable(name: "cove-agent", targets: ["cove-agent"]),
     .executable(name: "cove-agent-client", targets: ["cove-agent-client"]),
     .executable(name: "cove", targets: ["cove"]),
+    .executable(name: "cove-bench", targets: ["cove-bench"]),
   ],
   dependencies: [
     .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
@@ -86,6 +87,20 @@ let package = Package(
         "CoveImages",
         "CoveMachine",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    // bench/peers: Cove's agent against qemu-guest-agent and SSH in one VM.
+    .executableTarget(
+      name: "cove-bench",
+      dependencies: [
+        "CoveImages",
+        "CoveMachine",
+        "CoveAgentProto",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Subprocess", package: "swift-subprocess"),
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
