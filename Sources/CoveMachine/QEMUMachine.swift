@@ -139,7 +139,14 @@ public final class QEMUMachine: VirtualMachine {
     return processIsAlive(pid)
   }
 
+  /// Stopping is clean-up: it runs to the end even when the calling task
+  /// is cancelled (a cancelled caller would otherwise skip the shutdown
+  /// request and then wait for a guest that never goes).
   public func stop(grace: Duration = .seconds(5)) async {
+    await Task { await stopInOrder(grace: grace) }.value
+  }
+
+  private func stopInOrder(grace: Duration) async {
     let clock = ContinuousClock()
     let started = clock.now
     defer { logger.debug("VM stopped", metadata: ["took_ms": "\((clock.now - started).milliseconds)"]) }
@@ -151,20 +158,11 @@ public final class QEMUMachine: VirtualMachine {
       _ = try? await agent.system.shutdown(.with { $0.reboot = true }, options: options)
     }
     if let qmp {
-      let exited = await withTaskGroup(of: Bool.self) { group in
-        group.addTask {
-          await qmp.waitUntilClosed()
-          return true
-        }
-        group.addTask {
-          try? await Task.sleep(for: grace)
-          return false
-        }
-        let first = await group.next() ?? false
-        group.cancelAll()
-        return first
-      }
-      if !exited { try? await qmp.quit() }
+      // QMP closes when QEMU exits. Polled, so that a guest that ignores the
+      // shutdown costs `grace` and no more.
+      let deadline = clock.now + grace
+      while !qmp.isClosed && clock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+      if !qmp.isClosed { try? await qmp.quit() }
     }
     await kill()
   }
