@@ -21,24 +21,19 @@ struct BenchGuest {
 
   /// Boots the VM and starts the peers in it.
   static func boot(image: String, memoryMiB: Int, logger: Logger) async throws -> BenchGuest {
+    var configuration = try await GuestAssets(logger: logger).configuration(image: image)
+    configuration.memoryMiB = memoryMiB
+    configuration.serialPorts = [guestAgentPort]
+    let sshPort = try freeLoopbackPort()
+    configuration.portForwards = [PortForward(hostPort: sshPort, guestPort: 22)]
     let keyDirectory = NSTemporaryDirectory() + "cove-bench-\(getpid())"
     try FileManager.default.createDirectory(
       atPath: keyDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     let identity = keyDirectory + "/id_ed25519"
+    let machine = QEMUMachine(configuration: configuration, logger: logger)
     do {
       try await HostCommand.run(
         "ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "cove-bench", "-f", identity], package: "openssh-client")
-    } catch {
-      try? FileManager.default.removeItem(atPath: keyDirectory)
-      throw error
-    }
-    let sshPort = try freeLoopbackPort()
-    var configuration = try await GuestAssets(logger: logger).configuration(image: image)
-    configuration.memoryMiB = memoryMiB
-    configuration.serialPorts = [guestAgentPort]
-    configuration.portForwards = [PortForward(hostPort: sshPort, guestPort: 22)]
-    let machine = QEMUMachine(configuration: configuration, logger: logger)
-    do {
       let agent = try await machine.boot(timeout: .seconds(120))
       let cove = CoveAgentPeer(agent: agent)
       let pid = try await startGuestAgent(machine: machine, cove: cove, logger: logger)

@@ -35,6 +35,10 @@ extension CoveBench {
         return handler
       }
       let logger = Logger(label: "cove.bench")
+      // The image first, outside the cancellable work: a Ctrl-C then reaches
+      // mmdebstrap itself, which undoes its mounts, rather than a cancelled
+      // task killing it outright.
+      _ = try await GuestAssets(logger: logger).image(named: image)
       let options = self
       let work = Task { try await options.measure(logger: logger) }
       // Ctrl-C cancels the run; the VM is stopped and its files removed.
