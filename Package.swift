@@ -8,6 +8,7 @@ let package = Package(
     .executable(name: "cove-agent", targets: ["cove-agent"]),
     .executable(name: "cove-agent-client", targets: ["cove-agent-client"]),
     .executable(name: "cove", targets: ["cove"]),
+    .executable(name: "cove-bench", targets: ["cove-bench"]),
   ],
   dependencies: [
     .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
@@ -151,6 +152,20 @@ let package = Package(
         "CoveAgentProto", "CoveClient", "CoveImages", "CoveMachine",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "Crypto", package: "swift-crypto"),
+      ]
+    ),
+    // bench/peers: Cove's agent against qemu-guest-agent and SSH in one VM.
+    .executableTarget(
+      name: "cove-bench",
+      dependencies: [
+        "CoveImages",
+        "CoveMachine",
+        "CoveAgentProto",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Subprocess", package: "swift-subprocess"),
+        .product(name: "Logging", package: "swift-log"),
       ]
     ),
     .testTarget(

@@ -3,12 +3,13 @@ import Foundation
 /// The images Cove knows how to make by itself.
 extension ImageStore {
   /// Names `cove image build` accepts without a directory.
-  public static let builtinNames = ["busybox", "debian"]
+  public static let builtinNames = ["busybox", "debian", "bench"]
 
   public func buildBuiltin(named name: String, replacing: Bool = false) async throws -> Image {
     switch name {
     case "busybox": return try await buildBusybox(replacing: replacing)
     case "debian": return try await buildDebian(replacing: replacing)
+    case "bench": return try await buildBench(replacing: replacing)
     default:
       throw ImageError.invalidSource(
         "\(name) is not a built-in image (\(Self.builtinNames.joined(separator: ", "))); pass --from DIR")
@@ -51,21 +52,46 @@ extension ImageStore {
   /// Debian 12 minbase with python3, made by mmdebstrap. Needs the package
   /// mirror and root (mke2fs -d keeps the owners it sees).
   public func buildDebian(replacing: Bool = false, suite: String = "bookworm") async throws -> Image {
+    try await buildDebootstrapped(
+      named: "debian", packages: Self.debianPackages, suite: suite, replacing: replacing)
+  }
+
+  /// The debian image plus the peers `bench/peers` measures Cove's agent
+  /// against, all from Debian's packages: qemu-guest-agent, the dropbear SSH
+  /// server, and iproute2 (the bench configures the guest's network itself).
+  /// Nothing is started or configured in the image; the bench does that
+  /// through the agent.
+  public func buildBench(replacing: Bool = false, suite: String = "bookworm") async throws -> Image {
+    try await buildDebootstrapped(
+      named: "bench", packages: Self.debianPackages + Self.benchPeerPackages, suite: suite, replacing: replacing)
+  }
+
+  /// What the debian image adds to minbase.
+  static let debianPackages = ["python3", "ca-certificates"]
+  /// What the bench image adds to the debian image.
+  static let benchPeerPackages = ["qemu-guest-agent", "dropbear-bin", "iproute2"]
+
+  /// A Debian `suite` minbase with `packages`, docs and locales left out.
+  func buildDebootstrapped(named name: String, packages: [String], suite: String, replacing: Bool) async throws
+    -> Image
+  {
     guard getuid() == 0 else {
-      throw ImageError.invalidSource("building the debian image needs root (file owners must be real)")
+      throw ImageError.invalidSource("building the \(name) image needs root (file owners must be real)")
     }
-    let root = try home.scratchDirectory("debian")
+    let root = try home.scratchDirectory(name)
     defer { try? FileManager.default.removeItem(atPath: root) }
-    logger.info("building the debian image with mmdebstrap; this downloads about 40 MB")
+    logger.info("building the \(name) image with mmdebstrap; this downloads about 40 MB or more")
     try await HostCommand.runShowingProgress(
       "mmdebstrap",
       [
-        "--variant=minbase", "--include=python3,ca-certificates", "--dpkgopt=path-exclude=/usr/share/doc/*",
-        "--dpkgopt=path-exclude=/usr/share/man/*", "--dpkgopt=path-exclude=/usr/share/locale/*", suite, root,
+        "--variant=minbase", "--include=\(packages.joined(separator: ","))",
+        "--dpkgopt=path-exclude=/usr/share/doc/*", "--dpkgopt=path-exclude=/usr/share/man/*",
+        "--dpkgopt=path-exclude=/usr/share/locale/*", suite, root,
       ],
       package: "mmdebstrap")
     try Data("cove\n".utf8).write(to: URL(fileURLWithPath: "\(root)/etc/hostname"))
     return try await build(
-      named: "debian", fromDirectory: root, source: "mmdebstrap \(suite) minbase + python3", replacing: replacing)
+      named: name, fromDirectory: root, source: "mmdebstrap \(suite) minbase + \(packages.joined(separator: ", "))",
+      replacing: replacing)
   }
 }

@@ -49,6 +49,10 @@ public struct QEMUCommandLine: Sendable {
     return Int(value * 1000)
   }
 
+  /// The QEMU id of the extra serial port at `index` (also the id
+  /// `VSERPORT_CHANGE` events carry).
+  public static func serialPortID(_ index: Int) -> String { "port\(index)" }
+
   public var arguments: [String] {
     let c = configuration
     var args = [
@@ -75,11 +79,21 @@ public struct QEMUCommandLine: Sendable {
       "-device", "virtio-serial-device",
       "-chardev", "socket,id=agent,path=\(directory.agentSocket),server=on,wait=off",
       "-device", "virtserialport,id=agent,chardev=agent,name=org.cove.agent",
+    ]
+    for (index, name) in c.serialPorts.enumerated() {
+      let id = Self.serialPortID(index)
+      args += [
+        "-chardev", "socket,id=\(id),path=\(directory.serialSocket(named: name)),server=on,wait=off",
+        "-device", "virtserialport,id=\(id),chardev=\(id),name=\(name)",
+      ]
+    }
+    args += [
       "-object", "rng-random,id=rng,filename=/dev/urandom",
       "-device", "virtio-rng-device,rng=rng",
     ]
     if c.network {
-      args += ["-netdev", "user,id=net", "-device", "virtio-net-device,netdev=net"]
+      let forwards = c.portForwards.map { ",hostfwd=tcp:127.0.0.1:\($0.hostPort)-:\($0.guestPort)" }.joined()
+      args += ["-netdev", "user,id=net\(forwards)", "-device", "virtio-net-device,netdev=net"]
     }
     args += [
       "-qmp", "unix:\(directory.qmpSocket),server=on,wait=off",

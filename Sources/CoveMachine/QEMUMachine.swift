@@ -159,7 +159,14 @@ public final class QEMUMachine: VirtualMachine {
     return processIsAlive(pid)
   }
 
+  /// Stopping is clean-up: it runs to the end even when the calling task
+  /// is cancelled (a cancelled caller would otherwise skip the shutdown
+  /// request and then wait for a guest that never goes).
   public func stop(grace: Duration = .seconds(5)) async {
+    await Task { await stopInOrder(grace: grace) }.value
+  }
+
+  private func stopInOrder(grace: Duration) async {
     let clock = ContinuousClock()
     let started = clock.now
     defer { logger.debug("VM stopped", metadata: ["took_ms": "\((clock.now - started).milliseconds)"]) }
@@ -171,20 +178,11 @@ public final class QEMUMachine: VirtualMachine {
       _ = try? await agent.system.shutdown(.with { $0.reboot = true }, options: options)
     }
     if let qmp {
-      let exited = await withTaskGroup(of: Bool.self) { group in
-        group.addTask {
-          await qmp.waitUntilClosed()
-          return true
-        }
-        group.addTask {
-          try? await Task.sleep(for: grace)
-          return false
-        }
-        let first = await group.next() ?? false
-        group.cancelAll()
-        return first
-      }
-      if !exited { try? await qmp.quit() }
+      // QMP closes when QEMU exits. Polled, so that a guest that ignores the
+      // shutdown costs `grace` and no more.
+      let deadline = clock.now + grace
+      while !qmp.isClosed && clock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+      if !qmp.isClosed { try? await qmp.quit() }
     }
     await kill()
   }
@@ -254,7 +252,32 @@ public final class QEMUMachine: VirtualMachine {
     guard directory.qmpSocket.utf8.count < 108 else {
       throw MachineError.invalidConfiguration("the run directory path is too long for Unix sockets: \(directory.path)")
     }
+    try validatePorts()
     _ = try HostCommand.locate(configuration.qemuBinary, package: "qemu-system-x86")
+  }
+
+  private func validatePorts() throws {
+    var seen: Set<String> = ["org.cove.agent"]
+    for name in configuration.serialPorts {
+      // QEMU's option syntax gives commas and '=' a meaning; keep names plain.
+      let plain = name.utf8.allSatisfy {
+        (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0)
+          || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+      }
+      guard plain, !name.isEmpty, seen.insert(name).inserted else {
+        throw MachineError.invalidConfiguration("serial port names must be unique, of letters, digits, - _ .: \(name)")
+      }
+      guard directory.serialSocket(named: name).utf8.count < 108 else {
+        throw MachineError.invalidConfiguration("the socket path for serial port \(name) is too long")
+      }
+    }
+    if !configuration.portForwards.isEmpty && !configuration.network {
+      throw MachineError.invalidConfiguration("port forwards need the network")
+    }
+    for forward in configuration.portForwards
+    where !(1...65535).contains(forward.hostPort) || !(1...65535).contains(forward.guestPort) {
+      throw MachineError.invalidConfiguration("ports are 1 to 65535: \(forward.hostPort) → \(forward.guestPort)")
+    }
   }
 
   /// Removes the VMs of Cove processes that are gone: kills their QEMU and

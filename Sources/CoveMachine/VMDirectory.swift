@@ -29,6 +29,9 @@ public struct VMDirectory: Sendable {
   public var agentSocket: String { path + "/agent.sock" }
   public var qmpSocket: String { path + "/qmp.sock" }
   public var pidFile: String { path + "/qemu.pid" }
+  /// The host end of an extra virtio-serial port (see
+  /// ``MachineConfiguration/serialPorts``).
+  public func serialSocket(named name: String) -> String { path + "/port-\(name).sock" }
   /// The pid of the Cove process that owns the VM, for sweeping the VMs of
   /// Cove processes that died without cleaning up.
   public var ownerFile: String { path + "/owner.pid" }

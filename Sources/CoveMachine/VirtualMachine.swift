@@ -34,6 +34,14 @@ public struct MachineConfiguration: Sendable {
   public var runDirectory: String = MachineConfiguration.defaultRunDirectory
   public var qemuBinary: String = "qemu-system-x86_64"
   public var extraKernelArguments: [String] = []
+  /// Virtio-serial ports besides the agent's, by the name the guest sees
+  /// in /sys/class/virtio-ports/*/name (e.g. `org.qemu.guest_agent.0` for
+  /// qemu-guest-agent). QEMU serves each on a Unix socket in the VM's
+  /// directory: ``VMDirectory/serialSocket(named:)``.
+  public var serialPorts: [String] = []
+  /// TCP ports of the guest reachable from the host's loopback through
+  /// user-mode networking (needs ``network``).
+  public var portForwards: [PortForward] = []
 
   public init(kernel: GuestKernel, initramfs: String, rootImage: String) {
     self.kernel = kernel
@@ -44,5 +52,17 @@ public struct MachineConfiguration: Sendable {
   public static var defaultRunDirectory: String {
     if let configured = getenv("COVE_RUN_DIR").map({ String(cString: $0) }), !configured.isEmpty { return configured }
     return "/tmp/cove-\(getuid())"
+  }
+}
+
+/// A host TCP port on 127.0.0.1 that QEMU's user-mode network forwards to a
+/// port of the guest.
+public struct PortForward: Sendable, Equatable {
+  public var hostPort: Int
+  public var guestPort: Int
+
+  public init(hostPort: Int, guestPort: Int) {
+    self.hostPort = hostPort
+    self.guestPort = guestPort
   }
 }
