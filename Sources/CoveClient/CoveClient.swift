@@ -40,6 +40,14 @@ public struct CoveClient: Sendable {
     try await call(.POST, "/v1/sandboxes/\(Self.escape(id))/timeout", body: ["timeout": timeout])
   }
 
+  public func pause(_ id: String) async throws -> Sandbox {
+    try await call(.POST, "/v1/sandboxes/\(Self.escape(id))/pause")
+  }
+
+  public func resume(_ id: String) async throws -> Sandbox {
+    try await call(.POST, "/v1/sandboxes/\(Self.escape(id))/resume")
+  }
+
   public func logs(_ id: String) async throws -> String {
     String(decoding: try await send(.GET, "/v1/sandboxes/\(Self.escape(id))/logs"), as: UTF8.self)
   }

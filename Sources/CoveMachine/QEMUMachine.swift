@@ -205,6 +205,18 @@ public final class QEMUMachine: VirtualMachine {
     removeFiles()
   }
 
+  /// Stops the vCPUs; memory, devices and processes stay as they are.
+  public func pause() async throws {
+    guard let qmp, isRunning else { throw MachineError.notRunning }
+    try await qmp.stop()
+  }
+
+  /// Lets the vCPUs run again after ``pause()``.
+  public func resume() async throws {
+    guard let qmp, isRunning else { throw MachineError.notRunning }
+    try await qmp.cont()
+  }
+
   /// Lets go of a running VM without stopping it, for a later Cove
   /// process to take over with ``attach()``.
   public func detach() async {

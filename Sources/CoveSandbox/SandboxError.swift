@@ -4,7 +4,7 @@ public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
   case notFound(String)
   case illegalTransition(from: SandboxState, to: SandboxState)
   /// An operation that needs another state, such as exec in a stopped sandbox.
-  case wrongState(id: String, state: SandboxState, operation: String)
+  case wrongState(id: String, state: SandboxState, operation: String, needs: String = "a running sandbox")
   case invalidRequest(String)
   case tooManySandboxes(limit: Int)
   case memoryBudgetExceeded(requested: Int, available: Int, budget: Int)
@@ -28,8 +28,8 @@ public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
     switch self {
     case .notFound(let id): "no sandbox \(id)"
     case .illegalTransition(let from, let to): "a sandbox cannot go from \(from.rawValue) to \(to.rawValue)"
-    case .wrongState(let id, let state, let operation):
-      "sandbox \(id) is \(state.rawValue); \(operation) needs a running sandbox"
+    case .wrongState(let id, let state, let operation, let needs):
+      "sandbox \(id) is \(state.rawValue); \(operation) needs \(needs)"
     case .invalidRequest(let why): why
     case .tooManySandboxes(let limit): "the limit of \(limit) sandboxes is reached; delete one first"
     case .memoryBudgetExceeded(let requested, let available, let budget):

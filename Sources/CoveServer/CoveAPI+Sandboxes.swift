@@ -45,6 +45,12 @@ extension CoveAPI {
       let body = try await request.decode(as: TimeoutBody.self, context: context)
       return SandboxBody(try await manager.extend(Self.sandboxID(context), timeout: body.timeout))
     }
+    sandboxes.post("{id}/pause") { _, context -> SandboxBody in
+      SandboxBody(try await manager.pause(Self.sandboxID(context)))
+    }
+    sandboxes.post("{id}/resume") { _, context -> SandboxBody in
+      SandboxBody(try await manager.resume(Self.sandboxID(context)))
+    }
     sandboxes.get("{id}/logs") { _, context -> Response in
       let log = try await manager.consoleLog(Self.sandboxID(context))
       return Response(

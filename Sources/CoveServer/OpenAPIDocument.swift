@@ -290,6 +290,34 @@ enum OpenAPIDocument {
             "401": {$ref: "#/components/responses/error"}
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}/pause:
+        parameters: [{$ref: "#/components/parameters/id"}]
+        post:
+          summary: Stop the sandbox's vCPUs in place (memory and processes stay).
+          responses:
+            "200":
+              description: The paused sandbox.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/Sandbox"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+            "503": {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}/resume:
+        parameters: [{$ref: "#/components/parameters/id"}]
+        post:
+          summary: Let a paused sandbox run again; its clock is set to the host's.
+          responses:
+            "200":
+              description: The running sandbox.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/Sandbox"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+            "503": {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/logs:
         parameters: [{$ref: "#/components/parameters/id"}]
         get:

@@ -128,6 +128,30 @@ extension Cove {
     }
   }
 
+  struct Pause: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Pause sandboxes in place (vCPUs stop; memory stays).")
+    @OptionGroup var client: ClientOptions
+    @Argument(help: "The sandboxes.") var sandboxes: [String]
+
+    func run() async throws {
+      await talking {
+        for id in sandboxes { _ = try await client.client().pause(id) }
+      }
+    }
+  }
+
+  struct Resume: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Resume paused sandboxes.")
+    @OptionGroup var client: ClientOptions
+    @Argument(help: "The sandboxes.") var sandboxes: [String]
+
+    func run() async throws {
+      await talking {
+        for id in sandboxes { _ = try await client.client().resume(id) }
+      }
+    }
+  }
+
   struct Logs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the end of a sandbox's console log.")
     @OptionGroup var client: ClientOptions

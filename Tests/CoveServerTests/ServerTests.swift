@@ -186,6 +186,32 @@ struct ServerTests {
     #expect(!FileManager.default.fileExists(atPath: daemon.runDirectory))
   }
 
+  @Test("pause and resume: processes and files survive, exec is refused while paused, the clock is set again")
+  func pauseAndResume() async throws {
+    let daemon = try await TestDaemon()
+    defer { daemon.finish() }
+    let client = daemon.client
+    let sandbox = try await client.createSandbox(CreateSandbox(image: "busybox"))
+    let started = try await daemon.raw(
+      .POST, "/v1/sandboxes/\(sandbox.id)/processes", body: #"{"cmd": ["sleep", "600"], "tag": "sleeper"}"#)
+    #expect(started.status == 201)
+    _ = try await client.exec(sandbox.id, Command(["sh", "-c", "echo before > /tmp/mark"]))
+    #expect(try await client.pause(sandbox.id).state == "paused")
+    let refused = try await daemon.raw(.POST, "/v1/sandboxes/\(sandbox.id)/exec", body: #"{"cmd": ["true"]}"#)
+    #expect(refused.status == 409 && refused.body.contains("paused"))
+    #expect(try await daemon.raw(.POST, "/v1/sandboxes/\(sandbox.id)/pause").status == 409)
+    try await Task.sleep(for: .seconds(3))
+    #expect(try await client.resume(sandbox.id).state == "running")
+    #expect(try await daemon.raw(.POST, "/v1/sandboxes/\(sandbox.id)/resume").status == 409)
+    #expect(try await client.exec(sandbox.id, Command(["cat", "/tmp/mark"])).stdout == "before\n")
+    #expect(try await daemon.raw(.GET, "/v1/sandboxes/\(sandbox.id)/processes").body.contains("sleeper"))
+    let guestClock = try await client.exec(sandbox.id, Command(["date", "+%s"])).stdout
+    let skew = abs(
+      (Double(guestClock.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) - Date().timeIntervalSince1970)
+    #expect(skew < 2, "the guest clock is \(skew) s off after the pause")
+    try await client.deleteSandbox(sandbox.id)
+  }
+
   @Test("the CLI drives the daemon: create, ls, exec, cp, logs, rm")
   func commandLine() async throws {
     let daemon = try await TestDaemon()
