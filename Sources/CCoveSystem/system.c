@@ -123,6 +123,10 @@ int cove_add_entropy(const void *bytes, size_t count) {
   if (fd < 0) return errno;
   int rc = ioctl(fd, RNDADDENTROPY, &info);
   int err = rc < 0 ? errno : 0;
+  // Once the pool is ready, new entropy reaches the output only at the next
+  // reseed, up to a minute later; force it now, so that VMs restored from
+  // one snapshot part ways at once (kernels before 4.17 lack the ioctl).
+  if (err == 0 && ioctl(fd, RNDRESEEDCRNG) < 0 && errno != ENOTTY && errno != EINVAL) err = errno;
   close(fd);
   explicit_bzero(&info, sizeof info);
   return err;

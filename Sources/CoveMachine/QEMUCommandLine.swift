@@ -68,7 +68,11 @@ public struct QEMUCommandLine: Sendable {
     args += [
       "-smp", "\(c.cpus)",
       "-m", "\(c.memoryMiB)M",
-      "-object", "memory-backend-file,id=mem,size=\(c.memoryMiB)M,mem-path=\(directory.memory),share=on",
+      // A restored VM maps the snapshot's memory privately: pages load on
+      // demand and writes stay its own.
+      "-object",
+      c.restore.map { "memory-backend-file,id=mem,size=\(c.memoryMiB)M,mem-path=\($0.memory),share=off" }
+        ?? "memory-backend-file,id=mem,size=\(c.memoryMiB)M,mem-path=\(directory.memory),share=on",
       "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
       "-kernel", c.kernel.vmlinuz,
       "-initrd", c.initramfs,
@@ -100,6 +104,7 @@ public struct QEMUCommandLine: Sendable {
       "-pidfile", directory.pidFile,
       "-daemonize",
     ]
+    if c.restore != nil { args += ["-incoming", "defer"] }
     return args
   }
 }

@@ -49,7 +49,10 @@ public final class QEMUMachine: VirtualMachine {
       try String(getpid()).write(toFile: directory.ownerFile, atomically: false, encoding: .utf8)
       try await HostCommand.run(
         "qemu-img",
-        ["create", "-q", "-f", "qcow2", "-F", "raw", "-b", configuration.rootImage, directory.overlay],
+        [
+          "create", "-q", "-f", "qcow2", "-F", configuration.rootImageFormat, "-b", configuration.rootImage,
+          directory.overlay,
+        ],
         package: "qemu-utils")
       let arguments = QEMUCommandLine(configuration: configuration, directory: directory).arguments
       logger.debug("starting QEMU", metadata: ["arguments": "\(arguments.joined(separator: " "))"])
@@ -62,6 +65,7 @@ public final class QEMUMachine: VirtualMachine {
       state.withLock { $0.pid = pid }
       let qmp = try await QMPClient.connect(path: directory.qmpSocket)
       state.withLock { $0.qmp = qmp }
+      if let snapshot = configuration.restore { try await restore(from: snapshot, qmp: qmp) }
       logger.info(
         "VM started",
         metadata: [
@@ -205,6 +209,8 @@ public final class QEMUMachine: VirtualMachine {
     removeFiles()
   }
 
+  func markAgentPortOpen() { state.withLock { $0.portOpened = true } }
+
   /// Stops the vCPUs; memory, devices and processes stay as they are.
   public func pause() async throws {
     guard let qmp, isRunning else { throw MachineError.notRunning }
@@ -248,10 +254,17 @@ public final class QEMUMachine: VirtualMachine {
   }
 
   private func validateInputs() throws {
-    let checks = [
+    var checks = [
       ("guest kernel", configuration.kernel.vmlinuz), ("initramfs", configuration.initramfs),
       ("root image", configuration.rootImage),
     ]
+    if let snapshot = configuration.restore {
+      checks += [("snapshot memory", snapshot.memory), ("snapshot device state", snapshot.state)]
+      guard snapshot.cpus == configuration.cpus, snapshot.memoryMiB == configuration.memoryMiB else {
+        throw MachineError.invalidConfiguration(
+          "a VM restored from a snapshot has its size: \(snapshot.cpus) CPUs, \(snapshot.memoryMiB) MiB")
+      }
+    }
     for (what, path) in checks where !FileManager.default.fileExists(atPath: path) {
       throw MachineError.missingInput(what: what, path: path)
     }

@@ -34,6 +34,12 @@ public struct MachineConfiguration: Sendable {
   public var runDirectory: String = MachineConfiguration.defaultRunDirectory
   public var qemuBinary: String = "qemu-system-x86_64"
   public var extraKernelArguments: [String] = []
+  /// The format of `rootImage`: raw for images, qcow2 for a snapshot's disk.
+  public var rootImageFormat = "raw"
+  /// Start from a snapshot instead of booting: its memory mapped
+  /// copy-on-write, its device state loaded. The rest of the configuration
+  /// must be the snapshot's.
+  public var restore: MachineSnapshot?
   /// Virtio-serial ports besides the agent's, by the name the guest sees
   /// in /sys/class/virtio-ports/*/name (e.g. `org.qemu.guest_agent.0` for
   /// qemu-guest-agent). QEMU serves each on a Unix socket in the VM's

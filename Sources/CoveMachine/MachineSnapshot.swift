@@ -1,0 +1,25 @@
+import Foundation
+
+/// A stopped VM kept on disk: guest memory, device state and disk, which
+/// together make a VM that carries on where it stood. Many VMs can start
+/// from one: the memory is mapped copy-on-write, the disk is the backing
+/// file of each VM's overlay.
+public struct MachineSnapshot: Codable, Sendable, Equatable {
+  /// The directory holding the three files.
+  public var directory: String
+  public var memoryMiB: Int
+  public var cpus: Int
+
+  public init(directory: String, memoryMiB: Int, cpus: Int) {
+    self.directory = directory
+    self.memoryMiB = memoryMiB
+    self.cpus = cpus
+  }
+
+  /// Guest RAM, as the VM's memory-backend-file left it.
+  public var memory: String { directory + "/memory" }
+  /// Device state from QEMU's migration stream (RAM left out).
+  public var state: String { directory + "/state" }
+  /// The VM's disk overlay (its backing file is the base image).
+  public var disk: String { directory + "/disk.qcow2" }
+}
