@@ -9,7 +9,7 @@ import Logging
 struct CoveBench: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "cove-bench", abstract: "Cove's benchmarks that need more than a shell script.",
-    subcommands: [Peers.self])
+    subcommands: [Peers.self, Snapshot.self])
 }
 
 extension CoveBench {
