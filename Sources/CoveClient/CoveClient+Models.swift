@@ -23,11 +23,13 @@ public struct CreateSandbox: Codable, Sendable {
   public var timeout: Int?
   public var env: [String: String]?
   public var metadata: [String: String]?
+  public var template: String?
 
   public init(
     image: String? = nil, cpus: Int? = nil, memoryMiB: Int? = nil, timeout: Int? = nil, env: [String: String]? = nil,
-    metadata: [String: String]? = nil
+    metadata: [String: String]? = nil, template: String? = nil
   ) {
+    self.template = template
     self.image = image
     self.cpus = cpus
     self.memoryMiB = memoryMiB
@@ -37,9 +39,54 @@ public struct CreateSandbox: Codable, Sendable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case image, cpus, timeout, env, metadata
+    case image, cpus, timeout, env, metadata, template
     case memoryMiB = "memory_mib"
   }
+}
+
+public struct Template: Codable, Sendable, Equatable {
+  public var name: String
+  public var image: String
+  public var cpus: Int
+  public var memoryMiB: Int
+  public var startCmd: [String]?
+  public var readyCmd: [String]?
+  public var createdAt: Date?
+
+  public init(
+    name: String, image: String? = nil, cpus: Int = 1, memoryMiB: Int = 256, startCmd: [String]? = nil,
+    readyCmd: [String]? = nil
+  ) {
+    self.name = name
+    self.image = image ?? ""
+    self.cpus = cpus
+    self.memoryMiB = memoryMiB
+    self.startCmd = startCmd
+    self.readyCmd = readyCmd
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case name, image, cpus
+    case memoryMiB = "memory_mib"
+    case startCmd = "start_cmd"
+    case readyCmd = "ready_cmd"
+    case createdAt = "created_at"
+  }
+
+  /// An empty image goes out as none: the daemon's default.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(name, forKey: .name)
+    if !image.isEmpty { try container.encode(image, forKey: .image) }
+    try container.encode(cpus, forKey: .cpus)
+    try container.encode(memoryMiB, forKey: .memoryMiB)
+    try container.encodeIfPresent(startCmd, forKey: .startCmd)
+    try container.encodeIfPresent(readyCmd, forKey: .readyCmd)
+  }
+}
+
+struct TemplateList: Codable, Sendable {
+  var templates: [Template]
 }
 
 public struct Sandbox: Codable, Sendable, Equatable {
@@ -52,9 +99,10 @@ public struct Sandbox: Codable, Sendable, Equatable {
   public var expiresAt: Date
   public var metadata: [String: String]
   public var error: String?
+  public var template: String?
 
   enum CodingKeys: String, CodingKey {
-    case id, image, cpus, state, metadata, error
+    case id, image, cpus, state, metadata, error, template
     case memoryMiB = "memory_mib"
     case createdAt = "created_at"
     case expiresAt = "expires_at"

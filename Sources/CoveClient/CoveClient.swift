@@ -40,6 +40,22 @@ public struct CoveClient: Sendable {
     try await call(.POST, "/v1/sandboxes/\(Self.escape(id))/timeout", body: ["timeout": timeout])
   }
 
+  /// Makes a template (an empty image means the daemon's default).
+  public func createTemplate(_ template: Template) async throws -> Template {
+    var body = template
+    body.createdAt = nil
+    return try await call(.POST, "/v1/templates", body: body)
+  }
+
+  public func templates() async throws -> [Template] {
+    let list: TemplateList = try await call(.GET, "/v1/templates")
+    return list.templates
+  }
+
+  public func deleteTemplate(_ name: String) async throws {
+    _ = try await send(.DELETE, "/v1/templates/\(Self.escape(name))")
+  }
+
   public func pause(_ id: String) async throws -> Sandbox {
     try await call(.POST, "/v1/sandboxes/\(Self.escape(id))/pause")
   }

@@ -2,11 +2,14 @@
 /// of error it is, so the API can pick its status without knowing the cases.
 public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
   case notFound(String)
+  case templateNotFound(String)
+  case alreadyExists(String)
   case illegalTransition(from: SandboxState, to: SandboxState)
   /// An operation that needs another state, such as exec in a stopped sandbox.
   case wrongState(id: String, state: SandboxState, operation: String, needs: String = "a running sandbox")
   case invalidRequest(String)
   case tooManySandboxes(limit: Int)
+  case tooManyTemplates(limit: Int)
   case memoryBudgetExceeded(requested: Int, available: Int, budget: Int)
   case bootFailed(String)
   case unavailable(String)
@@ -15,10 +18,11 @@ public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
 
   public var kind: Kind {
     switch self {
-    case .notFound: .notFound
+    case .notFound, .templateNotFound: .notFound
+    case .alreadyExists: .conflict
     case .illegalTransition, .wrongState: .conflict
     case .invalidRequest: .invalid
-    case .tooManySandboxes, .memoryBudgetExceeded: .tooMany
+    case .tooManySandboxes, .tooManyTemplates, .memoryBudgetExceeded: .tooMany
     case .unavailable: .unavailable
     case .bootFailed: .failed
     }
@@ -27,11 +31,14 @@ public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
   public var description: String {
     switch self {
     case .notFound(let id): "no sandbox \(id)"
+    case .templateNotFound(let name): "no template \(name)"
+    case .alreadyExists(let what): "\(what) already exists"
     case .illegalTransition(let from, let to): "a sandbox cannot go from \(from.rawValue) to \(to.rawValue)"
     case .wrongState(let id, let state, let operation, let needs):
       "sandbox \(id) is \(state.rawValue); \(operation) needs \(needs)"
     case .invalidRequest(let why): why
     case .tooManySandboxes(let limit): "the limit of \(limit) sandboxes is reached; delete one first"
+    case .tooManyTemplates(let limit): "the limit of \(limit) templates is reached; delete one first"
     case .memoryBudgetExceeded(let requested, let available, let budget):
       "\(requested) MiB requested but only \(available) MiB of the \(budget) MiB budget is free"
     case .bootFailed(let why): "the sandbox did not start: \(why)"

@@ -15,11 +15,14 @@ public struct SandboxRequest: Sendable {
   public var timeout: Int
   public var env: [String: String]
   public var metadata: [String: String]
+  /// Clone this template instead of booting an image.
+  public var template: String?
 
   public init(
     image: String? = nil, cpus: Int = 1, memoryMiB: Int = 256, timeout: Int = 300,
-    env: [String: String] = [:], metadata: [String: String] = [:]
+    env: [String: String] = [:], metadata: [String: String] = [:], template: String? = nil
   ) {
+    self.template = template
     self.image = image
     self.cpus = cpus
     self.memoryMiB = memoryMiB
@@ -32,6 +35,12 @@ public struct SandboxRequest: Sendable {
 /// How many sandboxes, with how much, and where.
 public struct ManagerConfiguration: Sendable {
   public var maxSandboxes: Int = 16
+  /// Most templates kept (each holds its guest's memory on disk).
+  public var maxTemplates: Int = 16
+  /// Where templates' snapshots are kept.
+  public var templateDirectory: String
+  /// How long a template's ready command may keep failing.
+  public var readyTimeout: Duration = .seconds(120)
   /// The image of a sandbox whose request names none.
   public var defaultImage = "debian"
   /// Guest memory all sandboxes together may have.
@@ -43,7 +52,10 @@ public struct ManagerConfiguration: Sendable {
   /// How often the reaper looks for expired and dead sandboxes.
   public var reapInterval: Duration = .seconds(1)
 
-  public init(runDirectory: String) { self.runDirectory = runDirectory }
+  public init(runDirectory: String, templateDirectory: String) {
+    self.runDirectory = runDirectory
+    self.templateDirectory = templateDirectory
+  }
 
   /// Half of the host's memory.
   public static var defaultMemoryBudget: Int {
@@ -91,6 +103,21 @@ public final class SandboxManager: Sendable {
   /// fails to start leaves nothing behind: no VM, files or row.
   public func create(_ request: SandboxRequest) async throws -> SandboxRecord {
     var request = request
+    var template: TemplateRecord?
+    if let name = request.template {
+      guard let found = try await store.template(name) else {
+        throw SandboxError.invalidRequest("no template named \(name)")
+      }
+      template = found
+    }
+    if let template {
+      guard request.image == nil || request.image == template.image else {
+        throw SandboxError.invalidRequest("a clone of template \(template.name) has its image, \(template.image)")
+      }
+      request.image = template.image
+      request.cpus = template.cpus
+      request.memoryMiB = template.memoryMiB
+    }
     request.image = request.image ?? configuration.defaultImage
     try validate(request)
     let image = request.image ?? configuration.defaultImage
@@ -100,10 +127,14 @@ public final class SandboxManager: Sendable {
     logger[metadataKey: "sandbox"] = "\(id)"
     do {
       var machineConfiguration: MachineConfiguration
-      do {
-        machineConfiguration = try await assets.configuration(image: image)
-      } catch let error as ImageError {
-        throw SandboxError.invalidRequest(error.description)
+      if let template {
+        machineConfiguration = template.machineConfiguration
+      } else {
+        do {
+          machineConfiguration = try await assets.configuration(image: image)
+        } catch let error as ImageError {
+          throw SandboxError.invalidRequest(error.description)
+        }
       }
       machineConfiguration.cpus = request.cpus
       machineConfiguration.memoryMiB = request.memoryMiB
@@ -114,12 +145,19 @@ public final class SandboxManager: Sendable {
         createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(request.timeout)), env: request.env,
         metadata: request.metadata, error: nil, kernel: machineConfiguration.kernel,
         initramfs: machineConfiguration.initramfs, rootImage: machineConfiguration.rootImage,
-        runDirectory: configuration.runDirectory)
+        runDirectory: configuration.runDirectory, template: template?.name)
       try await store.insert(record)
       let machine = QEMUMachine(configuration: machineConfiguration, id: id, logger: logger)
       live.withLock { $0.machines[id] = machine }
       do {
-        let agent = try await machine.boot(timeout: configuration.bootTimeout)
+        let agent: AgentConnection
+        if template != nil {
+          try await machine.start()
+          agent = try await machine.waitForAgent(timeout: configuration.bootTimeout)
+          try await Self.makeUnique(agent)
+        } else {
+          agent = try await machine.boot(timeout: configuration.bootTimeout)
+        }
         _ = try await agent.system.setHostname(.with { $0.hostname = id })
         if !request.env.isEmpty {
           // The agent replaces its defaults with what it is given: keep a PATH.

@@ -24,6 +24,8 @@ public struct SandboxRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
   public var initramfs: String
   public var rootImage: String
   public var runDirectory: String
+  /// The template it was cloned from, if any.
+  public var template: String?
 
   public enum Columns {
     public static let state = Column("state")
@@ -43,4 +45,22 @@ public struct APIKeyRecord: Codable, Sendable, Equatable, FetchableRecord, Persi
   public var hash: String
   public var name: String
   public var createdAt: Date
+}
+
+/// A template: a snapshot of a VM whose start command runs and whose ready
+/// command succeeded, from which sandboxes are cloned.
+public struct TemplateRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+  public static let databaseTableName = "template"
+
+  public var name: String
+  public var image: String
+  public var cpus: Int
+  public var memoryMiB: Int
+  public var startCommand: [String]?
+  public var readyCommand: [String]?
+  public var createdAt: Date
+  /// Where the snapshot's files are.
+  public var directory: String
+  public var kernel: GuestKernel
+  public var initramfs: String
 }

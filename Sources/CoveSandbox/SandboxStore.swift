@@ -39,7 +39,50 @@ public final class SandboxStore: Sendable {
         table.column("createdAt", .datetime).notNull()
       }
     }
+    migrator.registerMigration("v2: templates") { db in
+      try db.alter(table: SandboxRecord.databaseTableName) { table in
+        table.add(column: "template", .text).indexed()
+      }
+      try db.create(table: TemplateRecord.databaseTableName) { table in
+        table.primaryKey("name", .text)
+        table.column("image", .text).notNull()
+        table.column("cpus", .integer).notNull()
+        table.column("memoryMiB", .integer).notNull()
+        table.column("startCommand", .jsonText)
+        table.column("readyCommand", .jsonText)
+        table.column("createdAt", .datetime).notNull()
+        table.column("directory", .text).notNull()
+        table.column("kernel", .jsonText).notNull()
+        table.column("initramfs", .text).notNull()
+      }
+    }
     return migrator
+  }
+
+  // MARK: Templates
+
+  public func insert(_ template: TemplateRecord) async throws {
+    try await database.write { db in try template.insert(db) }
+  }
+
+  public func template(_ name: String) async throws -> TemplateRecord? {
+    try await database.read { db in try TemplateRecord.fetchOne(db, key: name) }
+  }
+
+  public func templates() async throws -> [TemplateRecord] {
+    try await database.read { db in try TemplateRecord.order(Column("createdAt")).fetchAll(db) }
+  }
+
+  /// Removes the template unless a sandbox that has a VM was cloned from it;
+  /// returns those sandboxes' ids instead when there are any.
+  public func delete(template name: String) async throws -> [String] {
+    try await database.write { db in
+      let users = try SandboxRecord.filter(Column("template") == name)
+        .filter(SandboxState.allCases.filter(\.holdsMachine).map(\.rawValue).contains(SandboxRecord.Columns.state))
+        .fetchAll(db).map(\.id)
+      if users.isEmpty { try TemplateRecord.deleteOne(db, key: name) }
+      return users
+    }
   }
 
   // MARK: Sandboxes

@@ -55,7 +55,12 @@ public struct APIError: HTTPResponseError, Sendable {
     case .conflict: self.init(.conflict, code: "conflict", error.description)
     case .invalid: self.init(.badRequest, code: "invalid_request", error.description)
     case .tooMany:
-      let code = if case .memoryBudgetExceeded = error { "memory_budget_exceeded" } else { "too_many_sandboxes" }
+      let code =
+        switch error {
+        case .memoryBudgetExceeded: "memory_budget_exceeded"
+        case .tooManyTemplates: "too_many_templates"
+        default: "too_many_sandboxes"
+        }
       self.init(.tooManyRequests, code: code, error.description)
     case .unavailable: self.init(.serviceUnavailable, code: "unavailable", error.description)
     case .failed: self.init(.internalServerError, code: "boot_failed", error.description)

@@ -13,11 +13,60 @@ struct CreateSandboxBody: Decodable {
   var timeout: Int?
   var env: [String: String]?
   var metadata: [String: String]?
+  var template: String?
 
   enum CodingKeys: String, CodingKey {
-    case image, cpus, timeout, env, metadata
+    case image, cpus, timeout, env, metadata, template
     case memoryMiB = "memory_mib"
   }
+}
+
+struct CreateTemplateBody: Decodable {
+  var name: String
+  var image: String?
+  var cpus: Int?
+  var memoryMiB: Int?
+  var startCmd: [String]?
+  var readyCmd: [String]?
+
+  enum CodingKeys: String, CodingKey {
+    case name, image, cpus
+    case memoryMiB = "memory_mib"
+    case startCmd = "start_cmd"
+    case readyCmd = "ready_cmd"
+  }
+}
+
+struct TemplateBody: ResponseEncodable {
+  var name: String
+  var image: String
+  var cpus: Int
+  var memoryMiB: Int
+  var startCmd: [String]?
+  var readyCmd: [String]?
+  var createdAt: Date
+
+  enum CodingKeys: String, CodingKey {
+    case name, image, cpus
+    case memoryMiB = "memory_mib"
+    case startCmd = "start_cmd"
+    case readyCmd = "ready_cmd"
+    case createdAt = "created_at"
+  }
+
+  init(_ record: TemplateRecord) {
+    name = record.name
+    image = record.image
+    cpus = record.cpus
+    memoryMiB = record.memoryMiB
+    startCmd = record.startCommand
+    readyCmd = record.readyCommand
+    createdAt = record.createdAt
+  }
+}
+
+struct TemplateListBody: ResponseEncodable {
+  var templates: [TemplateBody]
 }
 
 struct SandboxBody: ResponseEncodable {
@@ -30,9 +79,10 @@ struct SandboxBody: ResponseEncodable {
   var expiresAt: Date
   var metadata: [String: String]
   var error: String?
+  var template: String?
 
   enum CodingKeys: String, CodingKey {
-    case id, image, cpus, state, metadata, error
+    case id, image, cpus, state, metadata, error, template
     case memoryMiB = "memory_mib"
     case createdAt = "created_at"
     case expiresAt = "expires_at"
@@ -48,6 +98,7 @@ struct SandboxBody: ResponseEncodable {
     expiresAt = record.expiresAt
     metadata = record.metadata
     error = record.error
+    template = record.template
   }
 }
 

@@ -12,8 +12,27 @@ extension CoveAPI {
         SandboxRequest(
           image: body.image, cpus: body.cpus ?? defaults.cpus,
           memoryMiB: body.memoryMiB ?? defaults.memoryMiB, timeout: body.timeout ?? defaults.timeout,
-          env: body.env ?? [:], metadata: body.metadata ?? [:]))
+          env: body.env ?? [:], metadata: body.metadata ?? [:], template: body.template))
       return EditedResponse(status: .created, response: SandboxBody(record))
+    }
+    let templates = router.group("/v1/templates")
+    templates.post { request, context -> EditedResponse<TemplateBody> in
+      let body = try await request.decode(as: CreateTemplateBody.self, context: context)
+      let record = try await manager.createTemplate(
+        TemplateRequest(
+          name: body.name, image: body.image, cpus: body.cpus ?? 1, memoryMiB: body.memoryMiB ?? 256,
+          startCommand: body.startCmd, readyCommand: body.readyCmd))
+      return EditedResponse(status: .created, response: TemplateBody(record))
+    }
+    templates.get { _, _ -> TemplateListBody in
+      TemplateListBody(templates: try await manager.templates().map(TemplateBody.init))
+    }
+    templates.get("{name}") { _, context -> TemplateBody in
+      TemplateBody(try await manager.template(context.parameters.require("name")))
+    }
+    templates.delete("{name}") { _, context -> HTTPResponse.Status in
+      try await manager.deleteTemplate(context.parameters.require("name"))
+      return .noContent
     }
     sandboxes.get { request, _ -> SandboxListBody in
       let query = request.uri.queryParameters

@@ -19,7 +19,9 @@ public struct ServerOptions: Sendable {
 
   public init(dataDirectory: String) {
     self.dataDirectory = dataDirectory
-    manager = ManagerConfiguration(runDirectory: ManagerConfiguration.runDirectory(forData: dataDirectory))
+    manager = ManagerConfiguration(
+      runDirectory: ManagerConfiguration.runDirectory(forData: dataDirectory),
+      templateDirectory: dataDirectory + "/templates")
   }
 }
 

@@ -73,6 +73,7 @@ enum OpenAPIDocument {
             timeout: {type: integer, minimum: 1, maximum: 86400, default: 300, description: Seconds until the sandbox is stopped.}
             env: {$ref: "#/components/schemas/StringMap"}
             metadata: {$ref: "#/components/schemas/StringMap"}
+            template: {type: string, description: Clone this template (its image and size) instead of booting.}
         Sandbox:
           type: object
           required: [id, image, cpus, memory_mib, state, created_at, expires_at, metadata]
@@ -86,6 +87,7 @@ enum OpenAPIDocument {
             expires_at: {type: string, format: date-time}
             metadata: {$ref: "#/components/schemas/StringMap"}
             error: {type: string}
+            template: {type: string}
         SandboxList:
           type: object
           required: [sandboxes]
@@ -177,6 +179,32 @@ enum OpenAPIDocument {
           properties:
             from: {type: string, pattern: "^/"}
             to: {type: string, pattern: "^/"}
+        CreateTemplate:
+          type: object
+          required: [name]
+          properties:
+            name: {type: string, pattern: "^[a-z0-9][a-z0-9._-]{0,62}$"}
+            image: {type: string, pattern: "^[a-z0-9][a-z0-9._-]{0,62}$"}
+            cpus: {type: integer, minimum: 1, maximum: 64, default: 1}
+            memory_mib: {type: integer, minimum: 64, maximum: 65536, default: 256}
+            start_cmd: {type: array, minItems: 1, items: {type: string}, description: Started in the background; keeps running in clones.}
+            ready_cmd: {type: array, minItems: 1, items: {type: string}, description: Run until it exits 0; then the snapshot is taken.}
+        Template:
+          type: object
+          required: [name, image, cpus, memory_mib, created_at]
+          properties:
+            name: {type: string}
+            image: {type: string}
+            cpus: {type: integer}
+            memory_mib: {type: integer}
+            start_cmd: {type: array, items: {type: string}}
+            ready_cmd: {type: array, items: {type: string}}
+            created_at: {type: string, format: date-time}
+        TemplateList:
+          type: object
+          required: [templates]
+          properties:
+            templates: {type: array, items: {$ref: "#/components/schemas/Template"}}
         Health:
           type: object
           required: [status, version, sandboxes]
@@ -252,6 +280,56 @@ enum OpenAPIDocument {
                   schema: {$ref: "#/components/schemas/SandboxList"}
             "400": {$ref: "#/components/responses/error"}
             "401": {$ref: "#/components/responses/error"}
+      /v1/templates:
+        post:
+          summary: Make a template; answers once its snapshot is taken.
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: "#/components/schemas/CreateTemplate"}
+          responses:
+            "201":
+              description: The template.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/Template"}
+            "400": {$ref: "#/components/responses/error"}
+            "401": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+            "429": {$ref: "#/components/responses/error"}
+        get:
+          summary: List templates.
+          responses:
+            "200":
+              description: The templates.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/TemplateList"}
+            "401": {$ref: "#/components/responses/error"}
+      /v1/templates/{name}:
+        parameters:
+          - name: name
+            in: path
+            required: true
+            schema: {type: string, maxLength: 64}
+        get:
+          summary: One template.
+          responses:
+            "200":
+              description: The template.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/Template"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+        delete:
+          summary: Delete a template, unless sandboxes cloned from it run.
+          responses:
+            "204": {$ref: "#/components/responses/empty"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}:
         parameters: [{$ref: "#/components/parameters/id"}]
         get:

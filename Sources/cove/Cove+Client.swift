@@ -56,13 +56,14 @@ extension Cove {
     @Option(help: "Seconds until the sandbox is stopped.") var timeout: Int?
     @Option(name: .shortAndLong, help: "Environment variable, K=V (repeatable).") var env: [String] = []
     @Option(help: "Metadata, K=V (repeatable).") var metadata: [String] = []
+    @Option(help: "Clone this template instead of booting an image.") var template: String?
 
     func run() async throws {
       await talking {
         let sandbox = try await client.client().createSandbox(
           CreateSandbox(
             image: image, cpus: cpus, memoryMiB: memory, timeout: timeout, env: try pairs(env),
-            metadata: try pairs(metadata)))
+            metadata: try pairs(metadata), template: template))
         if client.json { try client.printJSON(sandbox) } else { print(sandbox.id) }
       }
     }

@@ -21,6 +21,7 @@ extension Cove {
     @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).") var listen = "127.0.0.1:8080"
     @Option(help: "Directory for the database (default: $COVE_HOME).") var data: String?
     @Option(help: "Most sandboxes at once.") var maxSandboxes = 16
+    @Option(help: "Most templates kept (each holds its guest memory on disk).") var maxTemplates = 16
     @Option(help: "The image of sandboxes whose request names none.") var defaultImage = "debian"
     @Option(help: "Guest memory all sandboxes may have together, MiB (default: half the host's).")
     var memoryBudget: Int?
@@ -51,6 +52,7 @@ extension Cove {
       if let (host, port) = Self.parse(listen) { (options.host, options.port) = (host, port) }
       options.keepSandboxes = keepSandboxes
       options.manager.maxSandboxes = maxSandboxes
+      options.manager.maxTemplates = maxTemplates
       options.manager.defaultImage = defaultImage
       if let memoryBudget { options.manager.memoryBudgetMiB = memoryBudget }
       options.manager.bootTimeout = .milliseconds(Int(bootTimeout * 1000))

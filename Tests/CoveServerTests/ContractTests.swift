@@ -14,7 +14,7 @@ struct ContractTests {
       FileManager.default.isExecutableFile(atPath: Self.schemathesis),
       "schemathesis is missing: scripts/install-schemathesis (run by scripts/test) installs it")
     let daemon = try await TestDaemon(arguments: [
-      "--max-sandboxes", "2", "--memory-budget", "1024", "--default-image", "busybox",
+      "--max-sandboxes", "2", "--max-templates", "2", "--memory-budget", "1024", "--default-image", "busybox",
     ])
     defer { daemon.finish() }
     let document = try await daemon.raw(.GET, "/openapi.yaml")

@@ -13,7 +13,8 @@ struct OpenAPITests {
     defer { try? FileManager.default.removeItem(atPath: data) }
     let manager = SandboxManager(
       store: try SandboxStore(path: data + "/cove.sqlite"), assets: .init(home: .init(root: data)),
-      configuration: ManagerConfiguration(runDirectory: data + "/run"), logger: .init(label: "test"))
+      configuration: ManagerConfiguration(runDirectory: data + "/run", templateDirectory: data + "/templates"),
+      logger: .init(label: "test"))
     let routes = Set(
       CoveAPI(manager: manager, registry: nil).router().routes.map { route in
         "\(route.method.rawValue) \(normalized(route.path.description))"

@@ -212,6 +212,49 @@ struct ServerTests {
     try await client.deleteSandbox(sandbox.id)
   }
 
+  @Test(
+    "templates: a ready service is snapshotted; clones run it, each with its own id and random numbers; in use, it stays"
+  )
+  func templates() async throws {
+    let daemon = try await TestDaemon(arguments: ["--default-image", "busybox"])
+    defer { daemon.finish() }
+    let client = daemon.client
+    let template = try await client.createTemplate(
+      Template(
+        name: "beating", startCmd: ["sh", "-c", "while true; do date +%s > /tmp/beat; sleep 1; done"],
+        readyCmd: ["test", "-s", "/tmp/beat"]))
+    #expect(template.image == "busybox")
+    #expect(try await client.templates().map(\.name) == ["beating"])
+    var clones: [Sandbox] = []
+    var randoms: Set<String> = []
+    for _ in 0..<3 {
+      let clone = try await client.createSandbox(CreateSandbox(template: "beating"))
+      #expect(clone.state == "running" && clone.template == "beating")
+      clones.append(clone)
+    }
+    for clone in clones {
+      #expect(try await client.exec(clone.id, Command(["hostname"])).stdout == clone.id + "\n")
+      randoms.insert(
+        try await client.exec(clone.id, Command(["sh", "-c", "head -c 16 /dev/urandom | od -An -tx1"])).stdout)
+      // The service from the start command runs on in the clone.
+      let first = try await client.exec(clone.id, Command(["cat", "/tmp/beat"])).stdout
+      try await Task.sleep(for: .milliseconds(2200))
+      #expect(try await client.exec(clone.id, Command(["cat", "/tmp/beat"])).stdout != first)
+    }
+    #expect(randoms.count == 3, "clones gave the same random bytes")
+    let inUse = try await daemon.raw(.DELETE, "/v1/templates/beating")
+    #expect(inUse.status == 409 && inUse.body.contains(clones[0].id))
+    for clone in clones { try await client.deleteSandbox(clone.id) }
+    try await client.deleteTemplate("beating")
+    #expect(try await client.templates().isEmpty)
+    #expect(!FileManager.default.fileExists(atPath: daemon.data + "/templates/beating"))
+    let failing = try await daemon.raw(
+      .POST, "/v1/templates", body: #"{"name": "broken", "ready_cmd": ["no-such-check"]}"#)
+    #expect(failing.status == 400 && failing.body.contains("cannot run"))
+    #expect(!FileManager.default.fileExists(atPath: daemon.data + "/templates/broken"))
+    #expect(daemon.qemuProcesses.isEmpty)
+  }
+
   @Test("the CLI drives the daemon: create, ls, exec, cp, logs, rm")
   func commandLine() async throws {
     let daemon = try await TestDaemon()

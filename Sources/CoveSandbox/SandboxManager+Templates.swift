@@ -1,0 +1,173 @@
+import CoveAgentProto
+import CoveImages
+import CoveMachine
+import Foundation
+
+/// What a new template should be.
+public struct TemplateRequest: Sendable {
+  public var name: String
+  public var image: String?
+  public var cpus: Int
+  public var memoryMiB: Int
+  /// Started in the background before the snapshot; keeps running in clones.
+  public var startCommand: [String]?
+  /// Run until it exits 0; the snapshot is taken then.
+  public var readyCommand: [String]?
+
+  public init(
+    name: String, image: String? = nil, cpus: Int = 1, memoryMiB: Int = 256, startCommand: [String]? = nil,
+    readyCommand: [String]? = nil
+  ) {
+    self.name = name
+    self.image = image
+    self.cpus = cpus
+    self.memoryMiB = memoryMiB
+    self.startCommand = startCommand
+    self.readyCommand = readyCommand
+  }
+}
+
+extension TemplateRecord {
+  public var snapshot: MachineSnapshot { MachineSnapshot(directory: directory, memoryMiB: memoryMiB, cpus: cpus) }
+
+  /// What a clone boots from: the snapshot's memory, state and disk.
+  var machineConfiguration: MachineConfiguration {
+    var configuration = MachineConfiguration(kernel: kernel, initramfs: initramfs, rootImage: snapshot.disk)
+    configuration.cpus = cpus
+    configuration.memoryMiB = memoryMiB
+    configuration.rootImageFormat = "qcow2"
+    configuration.restore = snapshot
+    return configuration
+  }
+}
+
+extension SandboxManager {
+  /// Boots a VM of the template's image, starts its start command, waits
+  /// until its ready command succeeds, and snapshots it. Nothing is left of
+  /// a template that fails: no VM, files or row.
+  public func createTemplate(_ request: TemplateRequest) async throws -> TemplateRecord {
+    guard request.name.range(of: #"^[a-z0-9][a-z0-9._-]{0,62}$"#, options: .regularExpression) != nil else {
+      throw SandboxError.invalidRequest("a template name is lowercase letters, digits, '.', '_' or '-'")
+    }
+    for command in [request.startCommand, request.readyCommand].compactMap({ $0 })
+    where command.first?.isEmpty ?? true {
+      throw SandboxError.invalidRequest("a start or ready command must name a program")
+    }
+    let image = request.image ?? configuration.defaultImage
+    try validate(SandboxRequest(image: image, cpus: request.cpus, memoryMiB: request.memoryMiB, timeout: 1))
+    guard try await store.template(request.name) == nil else {
+      throw SandboxError.alreadyExists("template \(request.name)")
+    }
+    guard try await store.templates().count < configuration.maxTemplates else {
+      throw SandboxError.tooManyTemplates(limit: configuration.maxTemplates)
+    }
+    let id = "tpl-" + Self.newID().dropFirst(3)
+    try admit(id, memoryMiB: request.memoryMiB)
+    defer { release(id) }
+    var machineConfiguration: MachineConfiguration
+    do {
+      machineConfiguration = try await assets.configuration(image: image)
+    } catch let error as ImageError {
+      throw SandboxError.invalidRequest(error.description)
+    }
+    machineConfiguration.cpus = request.cpus
+    machineConfiguration.memoryMiB = request.memoryMiB
+    machineConfiguration.runDirectory = configuration.runDirectory
+    var logger = self.logger
+    logger[metadataKey: "template"] = "\(request.name)"
+    let machine = QEMUMachine(configuration: machineConfiguration, id: id, logger: logger)
+    let directory = configuration.templateDirectory + "/" + request.name
+    do {
+      let agent = try await machine.boot(timeout: configuration.bootTimeout)
+      if let start = request.startCommand {
+        _ = try await agent.processes.start(
+          .with {
+            $0.argv = start
+            $0.background = true
+            $0.tag = "template-start"
+          }
+        ) { response in
+          for try await event in response.messages { if case .started = event.event { break } }
+        }
+      }
+      if let ready = request.readyCommand { try await waitUntilReady(ready, agent: agent) }
+      let snapshot = try await machine.snapshot(into: directory)
+      let record = TemplateRecord(
+        name: request.name, image: image, cpus: request.cpus, memoryMiB: request.memoryMiB,
+        startCommand: request.startCommand, readyCommand: request.readyCommand, createdAt: Date(),
+        directory: snapshot.directory, kernel: machineConfiguration.kernel, initramfs: machineConfiguration.initramfs)
+      try await store.insert(record)
+      logger.info("template made", metadata: ["image": "\(image)"])
+      return record
+    } catch {
+      await machine.kill()
+      try? FileManager.default.removeItem(atPath: directory)
+      throw (error as? SandboxError) ?? SandboxError.bootFailed("\(error)")
+    }
+  }
+
+  /// Runs `command` until it exits 0; a command that cannot run (127) or
+  /// keeps failing past the ready timeout is an error.
+  func waitUntilReady(_ command: [String], agent: AgentConnection) async throws {
+    let deadline = ContinuousClock.now + configuration.readyTimeout
+    while true {
+      let (code, stderr) = try await Self.runToExit(command, agent: agent)
+      if code == 0 { return }
+      if code == 127 { throw SandboxError.invalidRequest("the ready command cannot run: \(stderr)") }
+      guard ContinuousClock.now < deadline else {
+        throw SandboxError.invalidRequest("the ready command still fails (exit \(code)) after the ready timeout")
+      }
+      try await Task.sleep(for: .milliseconds(300))
+    }
+  }
+
+  static func runToExit(_ argv: [String], agent: AgentConnection) async throws -> (Int32, String) {
+    try await agent.processes.start(.with { $0.argv = argv }) { response in
+      var stderr = Data()
+      for try await event in response.messages {
+        switch event.event {
+        case .stderr(let data): stderr.append(data.prefix(4096 - stderr.count))
+        case .exited(let exited):
+          let code: Int32 =
+            switch exited.status {
+            case .code(let value): value
+            case .signal(let value): 128 + value
+            case nil: 1
+            }
+          return (code, String(decoding: stderr, as: UTF8.self))
+        default: break
+        }
+      }
+      return (1, "no exit status")
+    }
+  }
+
+  /// A clone starts as a copy of another VM: new random numbers (the kernel
+  /// reseeds at once) and the current time.
+  static func makeUnique(_ agent: AgentConnection) async throws {
+    var generator = SystemRandomNumberGenerator()
+    let seed = Data((0..<64).map { _ in UInt8.random(in: 0...255, using: &generator) })
+    _ = try await agent.system.addEntropy(.with { $0.data = seed })
+    _ = try await agent.system.setClock(.with { $0.unixNs = Int64(Date().timeIntervalSince1970 * 1e9) })
+  }
+
+  public func templates() async throws -> [TemplateRecord] { try await store.templates() }
+
+  public func template(_ name: String) async throws -> TemplateRecord {
+    guard let template = try await store.template(name) else { throw SandboxError.templateNotFound(name) }
+    return template
+  }
+
+  /// Removes a template and its files, unless sandboxes cloned from it run.
+  public func deleteTemplate(_ name: String) async throws {
+    let template = try await template(name)
+    let users = try await store.delete(template: name)
+    guard users.isEmpty else {
+      throw SandboxError.wrongState(
+        id: name, state: .running, operation: "deleting template \(name)",
+        needs: "no sandbox cloned from it; in use by \(users.joined(separator: ", "))")
+    }
+    try? FileManager.default.removeItem(atPath: template.directory)
+    logger.info("template deleted", metadata: ["template": "\(name)"])
+  }
+}
