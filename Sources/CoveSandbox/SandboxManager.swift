@@ -151,13 +151,8 @@ public final class SandboxManager: Sendable {
       live.withLock { $0.machines[id] = machine }
       do {
         let agent: AgentConnection
-        if template != nil {
-          try await machine.start()
-          agent = try await machine.waitForAgent(timeout: configuration.bootTimeout)
-          try await Self.makeUnique(agent)
-        } else {
-          agent = try await machine.boot(timeout: configuration.bootTimeout)
-        }
+        agent = try await machine.boot(timeout: configuration.bootTimeout)
+        if template != nil { try await Self.makeUnique(agent) }
         _ = try await agent.system.setHostname(.with { $0.hostname = id })
         if !request.env.isEmpty {
           // The agent replaces its defaults with what it is given: keep a PATH.

@@ -59,8 +59,7 @@ extension CoveBench {
       for index in 0..<max(iterations, clones) {
         let machine = QEMUMachine(configuration: clone, logger: logger)
         await cloned.measure {
-          try await machine.start()
-          let agent = try await machine.waitForAgent(timeout: .seconds(30))
+          let agent = try await machine.boot(timeout: .seconds(30))
           _ = try await agent.system.addEntropy(
             .with { $0.data = Data((0..<32).map { _ in UInt8.random(in: 0...255) }) })
           _ = try await agent.system.setHostname(.with { $0.hostname = "clone-\(index)" })

@@ -20,7 +20,7 @@ struct SnapshotTests {
       let agent = try await original.waitForAgent(timeout: .seconds(5))
       _ = try await agent.processes.start(
         .with {
-          $0.argv = ["sleep", "600"]
+          $0.argv = ["sh", "-c", "while true; do date > /tmp/beat; sleep 1; done"]
           $0.background = true
           $0.tag = "survivor"
         }
@@ -47,8 +47,7 @@ struct SnapshotTests {
       clones.append(clone)
       let clock = ContinuousClock()
       let start = clock.now
-      try await clone.start()
-      let agent = try await clone.waitForAgent(timeout: .seconds(30))
+      let agent = try await clone.boot(timeout: .seconds(30))
       print("clone \(index) answered after \(clock.now - start)")
       var seed = [UInt8](repeating: 0, count: 64)
       for offset in seed.indices { seed[offset] = UInt8.random(in: 0...255) }
@@ -56,7 +55,7 @@ struct SnapshotTests {
       _ = try await agent.system.setHostname(.with { $0.hostname = "clone-\(index)" })
       let seen = try await clone.run([
         "sh", "-c",
-        "cat /root/mark; hostname; ps | grep -c '[s]leep 600'; cat /root/mine 2>/dev/null; echo $$ > /root/mine",
+        "cat /root/mark; hostname; ps | grep -c '[w]hile true'; cat /root/mine 2>/dev/null; echo $$ > /root/mine",
       ])
       #expect(seen.stdout == "before\nclone-\(index)\n1\n", "clone \(index) saw: \(seen.stdout) \(seen.stderr)")
       randoms.insert(try await clone.run(["sh", "-c", "head -c 16 /dev/urandom | od -An -tx1"]).stdout)

@@ -35,9 +35,12 @@ struct ShellTests {
     // Ctrl-C interrupts the sleep in the sandbox (the shell drops the rest of
     // the line, as shells do); the shell itself goes on.
     terminal.type("sleep 100; echo not-interrupted\n")
-    try await Task.sleep(for: .seconds(1))
+    let sleeping = { () async throws -> Bool in
+      try await daemon.client.exec(sandbox.id, Command(["sh", "-c", "ps | grep -c '[s]leep 100'"])).stdout == "1\n"
+    }
+    #expect(try await eventually(30, sleeping), "the sleep never ran: \(terminal.shown.debugDescription)")
     terminal.type("\u{03}")
-    #expect(try await terminal.waitFor("^C"))
+    #expect(try await eventually(30) { try await !sleeping() }, "Ctrl-C did not end the sleep")
     terminal.type("echo after-$((6*7))\n")
     #expect(try await terminal.waitFor("after-42", seconds: 10), "terminal showed: \(terminal.shown.debugDescription)")
     #expect(!terminal.shown.contains("\r\nnot-interrupted\r\n"))
