@@ -285,8 +285,9 @@ public final class QEMUMachine: VirtualMachine {
     guard (1...64).contains(configuration.cpus) else {
       throw MachineError.invalidConfiguration("cpus must be 1 to 64, not \(configuration.cpus)")
     }
-    guard (64...65536).contains(configuration.memoryMiB) else {
-      throw MachineError.invalidConfiguration("memory must be 64 to 65536 MiB, not \(configuration.memoryMiB)")
+    guard (MachineConfiguration.minimumMemoryMiB...65536).contains(configuration.memoryMiB) else {
+      throw MachineError.invalidConfiguration(
+        "memory must be \(MachineConfiguration.minimumMemoryMiB) to 65536 MiB, not \(configuration.memoryMiB)")
     }
     guard directory.qmpSocket.utf8.count < 108 else {
       throw MachineError.invalidConfiguration("the run directory path is too long for Unix sockets: \(directory.path)")

@@ -55,6 +55,11 @@ public struct MachineConfiguration: Sendable {
     self.rootImage = rootImage
   }
 
+  /// The least memory a guest boots with: the kernel and the 33 MB initramfs
+  /// unpacked in RAM need it (128 MiB panics "deadlocked on memory", 144
+  /// boots; found by schemathesis).
+  public static let minimumMemoryMiB = 192
+
   public static var defaultRunDirectory: String {
     if let configured = getenv("COVE_RUN_DIR").map({ String(cString: $0) }), !configured.isEmpty { return configured }
     return "/tmp/cove-\(getuid())"

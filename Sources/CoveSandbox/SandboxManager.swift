@@ -188,7 +188,10 @@ public final class SandboxManager: Sendable {
     guard (1...min(64, cores)).contains(request.cpus) else {
       throw .invalidRequest("cpus must be 1 to \(min(64, cores)) (the host's CPU count)")
     }
-    guard (64...65_536).contains(request.memoryMiB) else { throw .invalidRequest("memory_mib must be 64 to 65536") }
+    let minimum = MachineConfiguration.minimumMemoryMiB
+    guard (minimum...65_536).contains(request.memoryMiB) else {
+      throw .invalidRequest("memory_mib must be \(minimum) to 65536 (the guest kernel needs \(minimum) MiB)")
+    }
     guard (1...configuration.maxTimeout).contains(request.timeout) else {
       throw .invalidRequest("timeout must be 1 to \(configuration.maxTimeout) seconds")
     }

@@ -69,7 +69,7 @@ enum OpenAPIDocument {
           properties:
             image: {type: string, pattern: "^[a-z0-9][a-z0-9._-]{0,62}$", description: "Default: the daemon's --default-image (debian)."}
             cpus: {type: integer, minimum: 1, maximum: 64, default: 1, description: At most the host's CPU count.}
-            memory_mib: {type: integer, minimum: 64, maximum: 65536, default: 256}
+            memory_mib: {type: integer, minimum: 192, maximum: 65536, default: 256}
             timeout: {type: integer, minimum: 1, maximum: 86400, default: 300, description: Seconds until the sandbox is stopped.}
             env: {$ref: "#/components/schemas/StringMap"}
             metadata: {$ref: "#/components/schemas/StringMap"}
@@ -186,7 +186,7 @@ enum OpenAPIDocument {
             name: {type: string, pattern: "^[a-z0-9][a-z0-9._-]{0,62}$"}
             image: {type: string, pattern: "^[a-z0-9][a-z0-9._-]{0,62}$"}
             cpus: {type: integer, minimum: 1, maximum: 64, default: 1}
-            memory_mib: {type: integer, minimum: 64, maximum: 65536, default: 256}
+            memory_mib: {type: integer, minimum: 192, maximum: 65536, default: 256}
             start_cmd: {type: array, minItems: 1, items: {type: string}, description: Started in the background; keeps running in clones.}
             ready_cmd: {type: array, minItems: 1, items: {type: string}, description: Run until it exits 0; then the snapshot is taken.}
         Template:
