@@ -54,7 +54,6 @@ extension CoveBench {
 
       var cloned = Samples()
       var running: [QEMUMachine] = []
-      defer { for machine in running { Task { await machine.kill() } } }
       started = clock.now
       for index in 0..<max(iterations, clones) {
         let machine = QEMUMachine(configuration: clone, logger: logger)
@@ -65,7 +64,14 @@ extension CoveBench {
           _ = try await agent.system.setHostname(.with { $0.hostname = "clone-\(index)" })
           try await Self.execute(first, agent: agent)
         }
-        if index < clones { running.append(machine) } else { await machine.stop(grace: .seconds(3)) }
+        // A clone that failed is killed (its files removed) at once.
+        if !machine.isRunning {
+          await machine.kill()
+        } else if index < clones {
+          running.append(machine)
+        } else {
+          await machine.stop(grace: .seconds(3))
+        }
         if index == clones - 1 {
           let elapsed = clock.now - started
           print(

@@ -41,24 +41,29 @@ struct SnapshotTests {
     configuration.rootImageFormat = "qcow2"
     var randoms: Set<String> = []
     var clones: [QEMUMachine] = []
-    defer { for clone in clones { Task { await clone.kill() } } }
-    for index in 0..<3 {
-      let clone = QEMUMachine(configuration: configuration)
-      clones.append(clone)
-      let clock = ContinuousClock()
-      let start = clock.now
-      let agent = try await clone.boot(timeout: .seconds(30))
-      print("clone \(index) answered after \(clock.now - start)")
-      var seed = [UInt8](repeating: 0, count: 64)
-      for offset in seed.indices { seed[offset] = UInt8.random(in: 0...255) }
-      _ = try await agent.system.addEntropy(.with { $0.data = Data(seed) })
-      _ = try await agent.system.setHostname(.with { $0.hostname = "clone-\(index)" })
-      let seen = try await clone.run([
-        "sh", "-c",
-        "cat /root/mark; hostname; ps | grep -c '[w]hile true'; cat /root/mine 2>/dev/null; echo $$ > /root/mine",
-      ])
-      #expect(seen.stdout == "before\nclone-\(index)\n1\n", "clone \(index) saw: \(seen.stdout) \(seen.stderr)")
-      randoms.insert(try await clone.run(["sh", "-c", "head -c 16 /dev/urandom | od -An -tx1"]).stdout)
+    do {
+      for index in 0..<3 {
+        let clone = QEMUMachine(configuration: configuration)
+        clones.append(clone)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let agent = try await clone.boot(timeout: .seconds(30))
+        print("clone \(index) answered after \(clock.now - start)")
+        var seed = [UInt8](repeating: 0, count: 64)
+        for offset in seed.indices { seed[offset] = UInt8.random(in: 0...255) }
+        _ = try await agent.system.addEntropy(.with { $0.data = Data(seed) })
+        _ = try await agent.system.setHostname(.with { $0.hostname = "clone-\(index)" })
+        let seen = try await clone.run([
+          "sh", "-c",
+          "cat /root/mark; hostname; ps | grep -c '[w]hile true'; cat /root/mine 2>/dev/null; echo $$ > /root/mine",
+        ])
+        #expect(seen.stdout == "before\nclone-\(index)\n1\n", "clone \(index) saw: \(seen.stdout) \(seen.stderr)")
+        randoms.insert(try await clone.run(["sh", "-c", "head -c 16 /dev/urandom | od -An -tx1"]).stdout)
+      }
+    } catch {
+      // Whatever started is stopped before the test ends, pass or fail.
+      for clone in clones { await clone.kill() }
+      throw error
     }
     #expect(randoms.count == 3, "clones gave the same random bytes")
     for clone in clones { await clone.stop(grace: .seconds(3)) }
