@@ -27,7 +27,10 @@ struct ContractTests {
       "run", path, "--url", daemon.url, "--header", "Authorization: Bearer \(daemon.key)",
       "--checks", "not_a_server_error", "--max-examples", "10", "--workers", "1", "--request-timeout", "60",
       "--no-color",
+      // One seed, so that CI reruns the same cases; COVE_SCHEMATHESIS_SEED=random explores new ones.
+      "--seed", ProcessInfo.processInfo.environment["COVE_SCHEMATHESIS_SEED"] ?? "20261124",
     ]
+    if process.arguments?.last == "random" { process.arguments?.removeLast(2) }
     let output = Pipe()
     process.standardOutput = output
     process.standardError = output
