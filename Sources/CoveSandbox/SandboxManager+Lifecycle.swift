@@ -77,6 +77,13 @@ extension SandboxManager {
       logger.notice("sandbox settled after a restart", metadata: ["was": "\(previous.rawValue)"])
     }
     QEMUMachine.sweepAbandoned(in: configuration.runDirectory, logger: logger)
+    // A template being made when the daemon died has files but no row.
+    let kept = Set(try await store.templates().map { URL(fileURLWithPath: $0.directory).lastPathComponent })
+    let directories = (try? FileManager.default.contentsOfDirectory(atPath: configuration.templateDirectory)) ?? []
+    for name in directories where !kept.contains(name) {
+      try? FileManager.default.removeItem(atPath: configuration.templateDirectory + "/" + name)
+      logger.notice("removed an unfinished template", metadata: ["template": "\(name)"])
+    }
     updateRunningGauge()
   }
 

@@ -55,8 +55,12 @@ extension SandboxManager {
     }
     let image = request.image ?? configuration.defaultImage
     try validate(SandboxRequest(image: image, cpus: request.cpus, memoryMiB: request.memoryMiB, timeout: 1))
-    guard try await store.template(request.name) == nil else {
-      throw SandboxError.alreadyExists("template \(request.name)")
+    let name = request.name
+    let claimed = live.withLock { $0.templatesInProgress.insert(name).inserted }
+    guard claimed else { throw SandboxError.alreadyExists("template \(name)") }
+    defer { _ = live.withLock { $0.templatesInProgress.remove(name) } }
+    guard try await store.template(name) == nil else {
+      throw SandboxError.alreadyExists("template \(name)")
     }
     guard try await store.templates().count < configuration.maxTemplates else {
       throw SandboxError.tooManyTemplates(limit: configuration.maxTemplates)
@@ -64,12 +68,7 @@ extension SandboxManager {
     let id = "tpl-" + Self.newID().dropFirst(3)
     try admit(id, memoryMiB: request.memoryMiB)
     defer { release(id) }
-    var machineConfiguration: MachineConfiguration
-    do {
-      machineConfiguration = try await assets.configuration(image: image)
-    } catch let error as ImageError {
-      throw SandboxError.invalidRequest(error.description)
-    }
+    var machineConfiguration = try await assetConfiguration(image: image)
     machineConfiguration.cpus = request.cpus
     machineConfiguration.memoryMiB = request.memoryMiB
     machineConfiguration.runDirectory = configuration.runDirectory

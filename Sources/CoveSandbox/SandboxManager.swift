@@ -82,6 +82,8 @@ public final class SandboxManager: Sendable {
   struct Live {
     var machines: [String: QEMUMachine] = [:]
     var memory: [String: Int] = [:]
+    /// Template names being made, so that two requests cannot take one name.
+    var templatesInProgress: Set<String> = []
   }
   let live = Mutex(Live())
 
@@ -126,16 +128,8 @@ public final class SandboxManager: Sendable {
     var logger = self.logger
     logger[metadataKey: "sandbox"] = "\(id)"
     do {
-      var machineConfiguration: MachineConfiguration
-      if let template {
-        machineConfiguration = template.machineConfiguration
-      } else {
-        do {
-          machineConfiguration = try await assets.configuration(image: image)
-        } catch let error as ImageError {
-          throw SandboxError.invalidRequest(error.description)
-        }
-      }
+      var machineConfiguration =
+        if let template { template.machineConfiguration } else { try await assetConfiguration(image: image) }
       machineConfiguration.cpus = request.cpus
       machineConfiguration.memoryMiB = request.memoryMiB
       machineConfiguration.runDirectory = configuration.runDirectory
@@ -175,6 +169,15 @@ public final class SandboxManager: Sendable {
       let refused = (error as? SandboxError)?.kind == .invalid
       logger.log(level: refused ? .info : .warning, "sandbox did not start", metadata: ["error": "\(error)"])
       throw error
+    }
+  }
+
+  /// What a VM of `image` boots from; a missing image is the caller's error.
+  func assetConfiguration(image: String) async throws -> MachineConfiguration {
+    do {
+      return try await assets.configuration(image: image)
+    } catch let error as ImageError {
+      throw SandboxError.invalidRequest(error.description)
     }
   }
 

@@ -248,6 +248,13 @@ struct ServerTests {
     try await client.deleteTemplate("beating")
     #expect(try await client.templates().isEmpty)
     #expect(!FileManager.default.fileExists(atPath: daemon.data + "/templates/beating"))
+    // Two requests for one name: one template, one 409, and its files intact.
+    async let first = daemon.raw(.POST, "/v1/templates", body: #"{"name": "twice"}"#)
+    async let second = daemon.raw(.POST, "/v1/templates", body: #"{"name": "twice"}"#)
+    #expect(try await [first.status, second.status].sorted() == [201, 409])
+    let clone = try await client.createSandbox(CreateSandbox(template: "twice"))
+    try await client.deleteSandbox(clone.id)
+    try await client.deleteTemplate("twice")
     let failing = try await daemon.raw(
       .POST, "/v1/templates", body: #"{"name": "broken", "ready_cmd": ["no-such-check"]}"#)
     #expect(failing.status == 400 && failing.body.contains("cannot run"))
