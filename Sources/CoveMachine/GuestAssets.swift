@@ -31,7 +31,12 @@ public struct GuestAssets: Sendable {
       return try store.image(named: name)
     } catch ImageError.imageNotFound where ImageStore.builtinNames.contains(name) {
       logger.notice("building the \(name) image on first use")
-      return try await store.buildBuiltin(named: name)
+      do {
+        return try await store.buildBuiltin(named: name)
+      } catch ImageError.imageExists {
+        // Another process (a second daemon, a parallel test) built it meanwhile.
+        return try store.image(named: name)
+      }
     }
   }
 
