@@ -19,18 +19,11 @@ struct LaunchPlan {
   var pty: Cove_Agent_V1_PtySize?
   var keepStdin: Bool
 
-  init(_ request: Cove_Agent_V1_StartRequest, defaults: [String: String]) throws(AgentError) {
-    guard let first = request.argv.first, !first.isEmpty else {
-      throw AgentError(.invalidArgument, "argv must name a program")
-    }
-    for arg in request.argv where arg.utf8.contains(0) {
-      throw AgentError(.invalidArgument, "argv must not contain NUL bytes")
-    }
-    for (key, value) in request.env {
-      if key.isEmpty || key.utf8.contains(0) || key.utf8.contains(UInt8(ascii: "=")) || value.utf8.contains(0) {
-        throw AgentError(.invalidArgument, "invalid environment variable name or value: \"\(key)\"")
-      }
-    }
+  /// `user`, when given, is the identity to run as, already resolved (a
+  /// service's user with another group); `request.user` is not looked up then.
+  init(_ request: Cove_Agent_V1_StartRequest, defaults: [String: String], user: GuestUser? = nil) throws(AgentError) {
+    try Self.validate(argv: request.argv, env: request.env)
+    let first = request.argv[0]
     if request.cwd.utf8.contains(0) { throw AgentError(.invalidArgument, "cwd must not contain NUL bytes") }
     if request.hasPty {
       guard (1...4096).contains(request.pty.rows), (1...4096).contains(request.pty.cols) else {
@@ -39,11 +32,15 @@ struct LaunchPlan {
       pty = request.pty
     }
     var env = defaults
-    if !request.user.isEmpty {
+    if let user {
+      self.user = user
+    } else if !request.user.isEmpty {
       guard let user = UserDatabase.lookup(request.user) else {
         throw AgentError(.invalidArgument, "unknown user \"\(request.user)\"")
       }
       self.user = user
+    }
+    if let user = self.user {
       env["HOME"] = user.home
       env["USER"] = user.name
       env["LOGNAME"] = user.name
@@ -56,6 +53,22 @@ struct LaunchPlan {
     path = Self.resolve(first, searchPath: env["PATH"] ?? "")
     cwd = request.cwd.isEmpty ? (user?.home ?? "/") : request.cwd
     keepStdin = request.stdin
+  }
+
+  /// Checks what every command needs: a program, and no NUL bytes or
+  /// malformed variable names that `execve` would cut or misread.
+  static func validate(argv: [String], env: [String: String]) throws(AgentError) {
+    guard let first = argv.first, !first.isEmpty else {
+      throw AgentError(.invalidArgument, "argv must name a program")
+    }
+    for arg in argv where arg.utf8.contains(0) {
+      throw AgentError(.invalidArgument, "argv must not contain NUL bytes")
+    }
+    for (key, value) in env {
+      if key.isEmpty || key.utf8.contains(0) || key.utf8.contains(UInt8(ascii: "=")) || value.utf8.contains(0) {
+        throw AgentError(.invalidArgument, "invalid environment variable name or value: \"\(key)\"")
+      }
+    }
   }
 
   /// Finds a program in PATH the way a shell does; a name that is found

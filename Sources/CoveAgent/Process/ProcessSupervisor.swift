@@ -23,6 +23,8 @@ public final class ProcessSupervisor: Sendable {
   private struct State {
     var processes: [pid_t: ManagedProcess] = [:]
     var defaultEnvironment: [String: String]
+    /// Set by `killAll`: the agent is stopping and starts nothing more.
+    var stopping = false
   }
 
   private let state: Mutex<State>
@@ -86,24 +88,33 @@ public final class ProcessSupervisor: Sendable {
     state.withLock { _ = $0.processes.removeValue(forKey: process.pid) }
   }
 
-  /// Kills every process (used when the agent stops).
+  /// Kills every process (used when the agent stops). Nothing starts after
+  /// it: a supervised service that exits does not come back.
   public func killAll() {
-    for process in all { process.kill() }
+    let processes = state.withLock { s in
+      s.stopping = true
+      return Array(s.processes.values)
+    }
+    for process in processes { process.kill() }
   }
+
+  var isStopping: Bool { state.withLock { $0.stopping } }
 
   // MARK: Start
 
   /// Starts a process described by `request` and subscribes `owner` to its
-  /// events, the first of which is `started`.
-  func start(_ request: Cove_Agent_V1_StartRequest, owner: EventQueue) async throws(AgentError)
-    -> ManagedProcess
+  /// events, the first of which is `started`. `user`, when given, replaces
+  /// the lookup of `request.user`.
+  func start(_ request: Cove_Agent_V1_StartRequest, owner: EventQueue, user: GuestUser? = nil)
+    async throws(AgentError) -> ManagedProcess
   {
-    let plan = try LaunchPlan(request, defaults: defaultEnvironment)
+    let plan = try LaunchPlan(request, defaults: defaultEnvironment, user: user)
     let fds = try plan.makeDescriptors()
     var cleanup = fds.all
     defer { for fd in cleanup { close(fd) } }
 
     let (process, execErrno): (ManagedProcess, Int32) = try state.withLock { s throws(AgentError) in
+      guard !s.stopping else { throw AgentError(.unavailable, "the agent is stopping") }
       guard s.processes.count < limits.maxProcesses else {
         throw AgentError(.resourceExhausted, "too many processes: the limit is \(limits.maxProcesses)")
       }

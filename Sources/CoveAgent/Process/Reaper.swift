@@ -11,6 +11,14 @@ import Synchronization
 public enum ExitStatus: Equatable, Sendable {
   case exited(Int32)
   case signaled(Int32)
+
+  /// The code a shell would report: the exit code, or 128 + the signal.
+  public var shellCode: Int32 {
+    switch self {
+    case .exited(let code): code
+    case .signaled(let signal): 128 + signal
+    }
+  }
 }
 
 /// Waits for every child of the agent, its own and adopted orphans alike, on

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
 /// A user as /etc/passwd and /etc/group describe it. The agent reads those
 /// files itself: a static binary cannot rely on the NSS libraries of the
 /// guest image.
@@ -8,6 +14,15 @@ public struct GuestUser: Equatable, Sendable {
   public var home: String
   public var shell: String
   public var groups: [UInt32]
+}
+
+extension GuestUser {
+  /// Where the user's commands start: the home directory, or `/` when the
+  /// home does not exist (`nobody`'s is /nonexistent).
+  var startDirectory: String {
+    var st = stat()
+    return stat(home, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR ? home : "/"
+  }
 }
 
 public enum UserDatabase {
@@ -40,8 +55,24 @@ public enum UserDatabase {
     return gids
   }
 
+  /// Finds a group's id by name or number in the given /etc/group contents;
+  /// a number that no line names is taken as it is.
+  public static func groupID(_ name: String, group: String) -> UInt32? {
+    for line in group.split(separator: "\n") {
+      let f = line.split(separator: ":", omittingEmptySubsequences: false)
+      guard f.count >= 3, let gid = UInt32(f[2]) else { continue }
+      if f[0] == name { return gid }
+    }
+    return UInt32(name)
+  }
+
   /// Looks a user up in this machine's /etc/passwd and /etc/group.
   public static func lookup(_ user: String) -> GuestUser? {
     lookup(user, passwd: readSmallFile("/etc/passwd") ?? "", group: readSmallFile("/etc/group") ?? "")
+  }
+
+  /// Looks a group up in this machine's /etc/group.
+  public static func groupID(_ name: String) -> UInt32? {
+    groupID(name, group: readSmallFile("/etc/group") ?? "")
   }
 }
