@@ -24,8 +24,9 @@ final class AgentHarness: Sendable {
     return root.appendingPathComponent(".build/debug/cove-agent").path
   }
 
-  /// Starts an agent, optionally under a command prefix such as `unshare --uts`.
-  init(prefix: [String] = []) throws {
+  /// Starts an agent, optionally under a command prefix such as `unshare --uts`
+  /// and with more environment variables.
+  init(prefix: [String] = [], environment: [String: String] = [:]) throws {
     directory = NSTemporaryDirectory() + "cove-agent-test-" + UUID().uuidString.prefix(8)
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     socketPath = directory + "/agent.sock"
@@ -35,7 +36,8 @@ final class AgentHarness: Sendable {
     process.arguments = prefix.isEmpty ? Array(argv.dropFirst()) : argv
     process.environment = [
       "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "COVE_AGENT_LOG": "warning", "HOME": "/root",
-    ]
+      "COVE_AGENT_SERVICE_LOG_DIR": directory + "/logs",
+    ].merging(environment) { $1 }
     try process.run()
     self.process = process
     for _ in 0..<500 {
@@ -92,6 +94,8 @@ extension GRPCClient where Transport == HTTP2ClientTransport.Posix {
   var processes: Cove_Agent_V1_Process.Client<Transport> { .init(wrapping: self) }
   var files: Cove_Agent_V1_Files.Client<Transport> { .init(wrapping: self) }
   var system: Cove_Agent_V1_System.Client<Transport> { .init(wrapping: self) }
+  var lifecycle: Cove_Agent_V1_Lifecycle.Client<Transport> { .init(wrapping: self) }
+  var services: Cove_Agent_V1_Services.Client<Transport> { .init(wrapping: self) }
 
   /// Starts a process and collects its events until it exits.
   func run(_ argv: [String], configure: (inout Cove_Agent_V1_StartRequest) -> Void = { _ in }) async throws
@@ -134,4 +138,15 @@ func concurrently<T: Sendable>(
   async let result = main()
   try await side()
   return try await result
+}
+
+/// Waits until `condition` holds, checking every 50 ms; false when it still
+/// does not after `seconds`.
+func eventually(within seconds: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
+  let deadline = Date().addingTimeInterval(seconds)
+  while Date() < deadline {
+    if try await condition() { return true }
+    try? await Task.sleep(for: .milliseconds(50))
+  }
+  return try await condition()
 }

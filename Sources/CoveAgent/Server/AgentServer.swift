@@ -12,7 +12,8 @@ import NIOPosix
 #endif
 
 /// Puts the agent together: one event loop thread, the supervisor and the
-/// three services behind one gRPC server on a Unix socket.
+/// services behind one gRPC server on a Unix socket (and the lifecycle
+/// hooks' HTTP listener, when one is configured, on the same event loop).
 public struct AgentServer {
   public var socketPath: String
   public var initMode: Bool
@@ -63,12 +64,19 @@ public struct AgentServer {
         stopper.stop()
       }
     }
+    let lifecycle = Lifecycle(supervisor: supervisor, logger: logger)
+    let hookListener = HookHTTPListener(lifecycle: lifecycle, group: group, logger: logger)
+    let services = ServiceManager(
+      supervisor: supervisor,
+      logDirectory: environment["COVE_AGENT_SERVICE_LOG_DIR"] ?? ServiceManager.defaultLogDirectory, logger: logger)
     let server = GRPCServer(
       transport: transport,
       services: [
         ProcessService(supervisor: supervisor),
         FileService(limits: limits, group: group),
         system,
+        LifecycleService(lifecycle: lifecycle, listener: hookListener),
+        ServicesService(manager: services),
       ]
     )
     stopper.set(server)
@@ -79,6 +87,7 @@ public struct AgentServer {
       metadata: ["socket": "\(socketPath)", "init": "\(initMode)", "uptime": "\(initMode ? GuestInit.uptime : "-")"])
     try await server.serve()
     supervisor.killAll()
+    try? await hookListener.listen(on: 0)
     unlink(socketPath)
     try? await group.shutdownGracefully()
   }

@@ -38,7 +38,10 @@ public struct SystemService: Cove_Agent_V1_System.SimpleServiceProtocol {
     -> Cove_Agent_V1_CapabilitiesResponse
   {
     .with {
-      $0.services = ["cove.agent.v1.Process", "cove.agent.v1.Files", "cove.agent.v1.System"]
+      $0.services = [
+        "cove.agent.v1.Process", "cove.agent.v1.Files", "cove.agent.v1.System", "cove.agent.v1.Lifecycle",
+        "cove.agent.v1.Services",
+      ]
       $0.pty = access("/dev/ptmx", R_OK | W_OK) == 0
       $0.vsock = access("/dev/vsock", F_OK) == 0
       $0.maxProcesses = UInt32(supervisor.limits.maxProcesses)
