@@ -100,12 +100,15 @@ public struct Sandbox: Codable, Sendable, Equatable {
   public var metadata: [String: String]
   public var error: String?
   public var template: String?
+  /// While suspended: since when (its timeout stands still meanwhile).
+  public var suspendedAt: Date?
 
   enum CodingKeys: String, CodingKey {
     case id, image, cpus, state, metadata, error, template
     case memoryMiB = "memory_mib"
     case createdAt = "created_at"
     case expiresAt = "expires_at"
+    case suspendedAt = "suspended_at"
   }
 }
 

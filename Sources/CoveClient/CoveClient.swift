@@ -60,8 +60,19 @@ public struct CoveClient: Sendable {
     try await call(.POST, "/v1/sandboxes/\(Self.escape(id))/pause")
   }
 
+  /// Lets a paused sandbox run again, or brings a suspended one back.
   public func resume(_ id: String) async throws -> Sandbox {
     try await call(.POST, "/v1/sandboxes/\(Self.escape(id))/resume")
+  }
+
+  /// Saves the sandbox to disk and ends its VM, until ``resume(_:)``.
+  public func suspend(_ id: String) async throws -> Sandbox {
+    try await call(.POST, "/v1/sandboxes/\(Self.escape(id))/suspend")
+  }
+
+  /// Makes a template of a sandbox as it stands; the sandbox carries on.
+  public func createTemplate(from id: String, name: String) async throws -> Template {
+    try await call(.POST, "/v1/sandboxes/\(Self.escape(id))/template", body: ["name": name])
   }
 
   public func logs(_ id: String) async throws -> String {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What can go wrong with a VM, with what the user needs to see to fix it.
 public enum MachineError: Error, CustomStringConvertible {
   case missingInput(what: String, path: String)
@@ -9,6 +11,8 @@ public enum MachineError: Error, CustomStringConvertible {
   case exited(console: String)
   case qmp(String)
   case notRunning
+  /// A file operation on the VM's or a snapshot's files failed.
+  case io(String, errno: Int32)
 
   public var description: String {
     switch self {
@@ -24,6 +28,7 @@ public enum MachineError: Error, CustomStringConvertible {
     case .exited(let console): return "the VM stopped unexpectedly; console:\n\(console)"
     case .qmp(let why): return "QMP: \(why)"
     case .notRunning: return "the VM is not running"
+    case .io(let what, let code): return "\(what): \(String(cString: strerror(code)))"
     }
   }
 }

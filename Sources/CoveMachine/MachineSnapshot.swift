@@ -16,10 +16,19 @@ public struct MachineSnapshot: Codable, Sendable, Equatable {
     self.cpus = cpus
   }
 
-  /// Guest RAM, as the VM's memory-backend-file left it.
+  /// Guest RAM, as the VM's memory-backend-file left it (see ``holdsMemory``).
   public var memory: String { directory + "/memory" }
-  /// Device state from QEMU's migration stream (RAM left out).
+  /// Device state from QEMU's migration stream (RAM left out unless
+  /// ``holdsMemory`` is false).
   public var state: String { directory + "/state" }
+  /// Present when guest RAM is in the state stream instead of a memory file:
+  /// the snapshot of a VM whose memory was itself a private mapping of
+  /// another snapshot's (a clone) has no file of its own to keep.
+  public var memoryInStateMarker: String { directory + "/memory-in-state" }
+
+  /// Whether guest RAM is in ``memory`` (mapped, not loaded) rather than
+  /// in the state stream.
+  public var holdsMemory: Bool { !FileManager.default.fileExists(atPath: memoryInStateMarker) }
   /// The VM's disk overlay (its backing file is the base image).
   public var disk: String { directory + "/disk.qcow2" }
 }

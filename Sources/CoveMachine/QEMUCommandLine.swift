@@ -53,6 +53,18 @@ public struct QEMUCommandLine: Sendable {
   /// `VSERPORT_CHANGE` events carry).
   public static func serialPortID(_ index: Int) -> String { "port\(index)" }
 
+  /// A clone maps the snapshot's memory privately: pages load on demand
+  /// and writes stay its own. Every other VM owns a memory file, shared, so
+  /// that a snapshot of it can keep the file instead of copying RAM; one
+  /// restored from a stream that holds its RAM gets a new file for it.
+  var memoryBackend: String {
+    let size = "memory-backend-file,id=mem,size=\(configuration.memoryMiB)M"
+    if let snapshot = configuration.restore, !configuration.restoreTakesOver, snapshot.holdsMemory {
+      return "\(size),mem-path=\(snapshot.memory),share=off"
+    }
+    return "\(size),mem-path=\(directory.memory),share=on"
+  }
+
   public var arguments: [String] {
     let c = configuration
     var args = [
@@ -68,11 +80,7 @@ public struct QEMUCommandLine: Sendable {
     args += [
       "-smp", "\(c.cpus)",
       "-m", "\(c.memoryMiB)M",
-      // A restored VM maps the snapshot's memory privately: pages load on
-      // demand and writes stay its own.
-      "-object",
-      c.restore.map { "memory-backend-file,id=mem,size=\(c.memoryMiB)M,mem-path=\($0.memory),share=off" }
-        ?? "memory-backend-file,id=mem,size=\(c.memoryMiB)M,mem-path=\(directory.memory),share=on",
+      "-object", memoryBackend,
       "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
       "-kernel", c.kernel.vmlinuz,
       "-initrd", c.initramfs,

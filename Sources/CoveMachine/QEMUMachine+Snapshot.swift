@@ -2,10 +2,12 @@ import CoveImages
 import Foundation
 
 extension QEMUMachine {
-  /// Stops the VM and keeps it as a snapshot in `directory` (made here; on
-  /// the same file system as the VM's memory or not): the vCPUs stop, the
-  /// device state goes to a file (RAM stays in the memory file, which is
-  /// kept), QEMU exits, and the disk overlay is kept as the snapshot's disk.
+  /// Stops the VM and keeps it as a snapshot in `directory` (made here,
+  /// emptied first; on the same file system as the VM's memory or not): the
+  /// vCPUs stop, the device state goes to a file, QEMU exits, and the disk
+  /// overlay is kept as the snapshot's disk. RAM stays in the VM's memory
+  /// file, which is kept; a clone, whose memory is a private mapping of its
+  /// template's, writes its RAM into the state file instead.
   /// Take it of a quiescent guest (after its agent answered and its
   /// workload said it is ready), never of one still booting.
   public func snapshot(into target: String) async throws -> MachineSnapshot {
@@ -14,16 +16,23 @@ extension QEMUMachine {
       directory: target, memoryMiB: configuration.memoryMiB, cpus: configuration.cpus)
     let clock = ContinuousClock()
     let started = clock.now
+    let ownsMemory = FileManager.default.fileExists(atPath: directory.memory)
+    try? FileManager.default.removeItem(atPath: target)
     try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
     try await qmp.stop()
-    try await qmp.execute("migrate-set-capabilities", arguments: Self.ignoreShared)
+    // Set either way: a clone's QEMU still has it on from its own restore.
+    try await qmp.execute("migrate-set-capabilities", arguments: Self.ignoreShared(ownsMemory))
     try await qmp.execute("migrate", arguments: ["uri": .string("exec:cat > \(Self.shellQuoted(snapshot.state))")])
     try await waitForMigration(qmp: qmp, what: "saving the device state")
     // QEMU is done with the memory file and the overlay once it has exited.
     try? await qmp.quit()
     let pid = self.pid
     for _ in 0..<300 where pid.map(processIsAlive) == true { try await Task.sleep(for: .milliseconds(10)) }
-    try moveOrCopy(directory.memory, to: snapshot.memory)
+    if ownsMemory {
+      try moveOrCopy(directory.memory, to: snapshot.memory)
+    } else {
+      try Data().write(to: URL(fileURLWithPath: snapshot.memoryInStateMarker))
+    }
     try moveOrCopy(directory.overlay, to: snapshot.disk)
     await kill()
     logger.info(
@@ -35,7 +44,7 @@ extension QEMUMachine {
   /// Loads a snapshot's device state into the QEMU that `start()` launched
   /// with `-incoming defer`, and lets it run.
   func restore(from snapshot: MachineSnapshot, qmp: QMPClient) async throws {
-    try await qmp.execute("migrate-set-capabilities", arguments: Self.ignoreShared)
+    if snapshot.holdsMemory { try await qmp.execute("migrate-set-capabilities", arguments: Self.ignoreShared(true)) }
     try await qmp.execute(
       "migrate-incoming", arguments: ["uri": .string("exec:cat \(Self.shellQuoted(snapshot.state))")])
     try await waitForMigration(qmp: qmp, what: "loading the device state")
@@ -44,10 +53,11 @@ extension QEMUMachine {
     markAgentPortOpen()
   }
 
-  /// RAM lives in the memory file, so the migration stream leaves it out.
-  static let ignoreShared: [String: JSONValue] = [
-    "capabilities": .array([.object(["capability": .string("x-ignore-shared"), "state": .bool(true)])])
-  ]
+  /// On when RAM lives in a memory file that is kept, so the migration
+  /// stream leaves it out; off when the stream must carry it.
+  static func ignoreShared(_ on: Bool) -> [String: JSONValue] {
+    ["capabilities": .array([.object(["capability": .string("x-ignore-shared"), "state": .bool(on)])])]
+  }
 
   func waitForMigration(qmp: QMPClient, what: String) async throws {
     for _ in 0..<3000 {
@@ -68,6 +78,32 @@ extension QEMUMachine {
     throw MachineError.qmp("\(what) did not finish within 15 s")
   }
 
+  /// Moves a snapshot's disk, and its memory file when it has one, into
+  /// the VM's directory, for a VM that takes the snapshot over.
+  func borrowFiles(of snapshot: MachineSnapshot) throws {
+    try moveOrCopy(snapshot.disk, to: directory.overlay)
+    if snapshot.holdsMemory { try moveOrCopy(snapshot.memory, to: directory.memory) }
+  }
+
+  /// Puts back what ``borrowFiles(of:)`` moved (QEMU must be gone), so a
+  /// VM that failed to take a snapshot over leaves it as it was.
+  func returnFiles(to snapshot: MachineSnapshot) {
+    let manager = FileManager.default
+    do {
+      if !manager.fileExists(atPath: snapshot.disk), manager.fileExists(atPath: directory.overlay) {
+        try moveOrCopy(directory.overlay, to: snapshot.disk)
+      }
+      if snapshot.holdsMemory, !manager.fileExists(atPath: snapshot.memory),
+        manager.fileExists(atPath: directory.memory)
+      {
+        try moveOrCopy(directory.memory, to: snapshot.memory)
+      }
+    } catch {
+      logger.error(
+        "could not return a snapshot's files", metadata: ["snapshot": "\(snapshot.directory)", "error": "\(error)"])
+    }
+  }
+
   static func shellQuoted(_ path: String) -> String { "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 }
 
@@ -76,6 +112,45 @@ extension QEMUMachine {
 func moveOrCopy(_ source: String, to destination: String) throws {
   try? FileManager.default.removeItem(atPath: destination)
   if rename(source, destination) == 0 { return }
-  try FileManager.default.copyItem(atPath: source, toPath: destination)
+  try copySparsely(source, to: destination)
   try FileManager.default.removeItem(atPath: source)
+}
+
+/// Copies a file, leaving holes where it has holes or blocks of zeros:
+/// guest memory is mostly never touched or zero, and a full copy would
+/// cost the time and the disk (or RAM, in /dev/shm) of all of it.
+public func copySparsely(_ source: String, to destination: String) throws {
+  let input = open(source, O_RDONLY | O_CLOEXEC)
+  guard input >= 0 else { throw MachineError.io("opening \(source)", errno: errno) }
+  defer { close(input) }
+  let output = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+  guard output >= 0 else { throw MachineError.io("creating \(destination)", errno: errno) }
+  defer { close(output) }
+  // Glibc's SEEK_DATA and SEEK_HOLE, which Swift does not import.
+  let (seekData, seekHole): (Int32, Int32) = (3, 4)
+  let size = lseek(input, 0, SEEK_END)
+  let blockSize = 1 << 20
+  let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 4096)
+  defer { buffer.deallocate() }
+  var offset = lseek(input, 0, seekData)
+  while offset >= 0, offset < size {
+    let holeAt = lseek(input, offset, seekHole)
+    let end = holeAt < 0 ? size : holeAt
+    while offset < end {
+      let count = pread(input, buffer.baseAddress, min(blockSize, Int(end - offset)), offset)
+      guard count > 0 else { throw MachineError.io("reading \(source)", errno: errno) }
+      let block = UnsafeRawBufferPointer(rebasing: buffer[..<count])
+      if block.contains(where: { $0 != 0 }) {
+        var written = 0
+        while written < count {
+          let n = pwrite(output, block.baseAddress! + written, count - written, offset + off_t(written))
+          guard n > 0 else { throw MachineError.io("writing \(destination)", errno: errno) }
+          written += n
+        }
+      }
+      offset += off_t(count)
+    }
+    offset = lseek(input, end, seekData)
+  }
+  guard ftruncate(output, size) == 0 else { throw MachineError.io("sizing \(destination)", errno: errno) }
 }

@@ -21,8 +21,11 @@ public final class QEMUMachine: VirtualMachine {
     /// Set for a VM taken over from an earlier Cove process: its guest opened
     /// the agent port long ago, and QMP does not repeat old events.
     var portOpened = false
+    /// The snapshot whose files a VM that takes one over holds until its
+    /// guest answers (see ``MachineConfiguration/restoreTakesOver``).
+    var borrowed: MachineSnapshot?
   }
-  private let state = Mutex(State())
+  private let state: Mutex<State>
 
   public init(configuration: MachineConfiguration, id: String? = nil, logger: Logger = Logger(label: "cove.vm")) {
     let id = id ?? String(UUID().uuidString.lowercased().prefix(8))
@@ -32,6 +35,9 @@ public final class QEMUMachine: VirtualMachine {
     var logger = logger
     logger[metadataKey: "vm"] = "\(id)"
     self.logger = logger
+    var initial = State()
+    if configuration.restoreTakesOver { initial.borrowed = configuration.restore }
+    self.state = Mutex(initial)
   }
 
   public var pid: pid_t? { state.withLock { $0.pid } }
@@ -47,13 +53,17 @@ public final class QEMUMachine: VirtualMachine {
       atPath: directory.path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     do {
       try String(getpid()).write(toFile: directory.ownerFile, atomically: false, encoding: .utf8)
-      try await HostCommand.run(
-        "qemu-img",
-        [
-          "create", "-q", "-f", "qcow2", "-F", configuration.rootImageFormat, "-b", configuration.rootImage,
-          directory.overlay,
-        ],
-        package: "qemu-utils")
+      if configuration.restoreTakesOver, let snapshot = configuration.restore {
+        try borrowFiles(of: snapshot)
+      } else {
+        try await HostCommand.run(
+          "qemu-img",
+          [
+            "create", "-q", "-f", "qcow2", "-F", configuration.rootImageFormat, "-b", configuration.rootImage,
+            directory.overlay,
+          ],
+          package: "qemu-utils")
+      }
       let arguments = QEMUCommandLine(configuration: configuration, directory: directory).arguments
       logger.debug("starting QEMU", metadata: ["arguments": "\(arguments.joined(separator: " "))"])
       do {
@@ -114,16 +124,19 @@ public final class QEMUMachine: VirtualMachine {
     for attempt in 1...attempts {
       try await start()
       do {
-        return try await waitForAgent(
+        let agent = try await waitForAgent(
           timeout: restoring ? min(timeout, .seconds(10)) : timeout, stallLimit: stallLimit)
+        // The guest carries on: a snapshot it took over is its own now.
+        state.withLock { $0.borrowed = nil }
+        return agent
       } catch MachineError.agentTimeout where restoring && attempt < attempts {
         logger.warning("a restored guest did not answer; restoring it again", metadata: ["attempt": "\(attempt)"])
         await kill()
-        state.withLock { $0 = State() }
+        state.withLock { $0 = State(borrowed: configuration.restoreTakesOver ? configuration.restore : nil) }
       } catch MachineError.bootStalled(let seconds, _) where attempt == 1 {
         logger.warning("the guest stalled early in boot; restarting it", metadata: ["after_s": "\(seconds)"])
         await kill()
-        state.withLock { $0 = State() }
+        state.withLock { $0 = State(borrowed: configuration.restoreTakesOver ? configuration.restore : nil) }
       } catch {
         await kill()
         throw error
@@ -220,6 +233,7 @@ public final class QEMUMachine: VirtualMachine {
     }
     await agent?.close()
     await qmp?.close()
+    if let snapshot = state.withLock({ $0.borrowed }) { returnFiles(to: snapshot) }
     removeFiles()
   }
 
@@ -273,7 +287,9 @@ public final class QEMUMachine: VirtualMachine {
       ("root image", configuration.rootImage),
     ]
     if let snapshot = configuration.restore {
-      checks += [("snapshot memory", snapshot.memory), ("snapshot device state", snapshot.state)]
+      checks.append(("snapshot device state", snapshot.state))
+      if snapshot.holdsMemory { checks.append(("snapshot memory", snapshot.memory)) }
+      if configuration.restoreTakesOver { checks.append(("snapshot disk", snapshot.disk)) }
       guard snapshot.cpus == configuration.cpus, snapshot.memoryMiB == configuration.memoryMiB else {
         throw MachineError.invalidConfiguration(
           "a VM restored from a snapshot has its size: \(snapshot.cpus) CPUs, \(snapshot.memoryMiB) MiB")

@@ -40,6 +40,12 @@ public struct MachineConfiguration: Sendable {
   /// copy-on-write, its device state loaded. The rest of the configuration
   /// must be the snapshot's.
   public var restore: MachineSnapshot?
+  /// Whether a VM started from ``restore`` takes the snapshot's files over
+  /// and carries on as the VM that was saved (resuming a suspended VM),
+  /// instead of cloning it. Its memory and disk move into the VM's
+  /// directory once the guest answers; until then a failed start moves
+  /// them back, so the snapshot stays whole.
+  public var restoreTakesOver = false
   /// Virtio-serial ports besides the agent's, by the name the guest sees
   /// in /sys/class/virtio-ports/*/name (e.g. `org.qemu.guest_agent.0` for
   /// qemu-guest-agent). QEMU serves each on a Unix socket in the VM's

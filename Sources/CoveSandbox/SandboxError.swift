@@ -13,6 +13,8 @@ public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
   case memoryBudgetExceeded(requested: Int, available: Int, budget: Int)
   case bootFailed(String)
   case unavailable(String)
+  /// A template that sandboxes (running, paused or suspended) were cloned from.
+  case templateInUse(String, by: [String])
 
   public enum Kind: Sendable { case notFound, conflict, invalid, tooMany, unavailable, failed }
 
@@ -20,7 +22,7 @@ public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
     switch self {
     case .notFound, .templateNotFound: .notFound
     case .alreadyExists: .conflict
-    case .illegalTransition, .wrongState: .conflict
+    case .illegalTransition, .wrongState, .templateInUse: .conflict
     case .invalidRequest: .invalid
     case .tooManySandboxes, .tooManyTemplates, .memoryBudgetExceeded: .tooMany
     case .unavailable: .unavailable
@@ -43,6 +45,8 @@ public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
       "\(requested) MiB requested but only \(available) MiB of the \(budget) MiB budget is free"
     case .bootFailed(let why): "the sandbox did not start: \(why)"
     case .unavailable(let why): why
+    case .templateInUse(let name, let users):
+      "template \(name) is in use by \(users.joined(separator: ", ")); delete those sandboxes first"
     }
   }
 }

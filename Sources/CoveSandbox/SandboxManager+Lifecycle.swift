@@ -49,9 +49,11 @@ extension SandboxManager {
 
   /// Takes over the VMs an earlier daemon left running, and settles every
   /// other sandbox it left behind: VMs gone, or caught half-started, end as
-  /// `stopped` with their files removed. Call once, before serving.
+  /// `stopped` with their files removed; suspended ones stay suspended,
+  /// also when caught half-resumed. Call once, before serving.
   public func recover() async throws {
     for var record in try await store.sandboxes(in: [.starting, .running, .paused, .snapshotting, .stopping]) {
+      if try await settleInterruptedResume(record) { continue }
       var machineConfiguration = MachineConfiguration(
         kernel: record.kernel, initramfs: record.initramfs, rootImage: record.rootImage)
       machineConfiguration.cpus = record.cpus
@@ -68,6 +70,7 @@ extension SandboxManager {
         continue
       }
       await machine.kill()
+      try? FileManager.default.removeItem(atPath: suspendDirectory(of: record.id))
       let previous = record.state
       record.state = .stopped
       record.error =
@@ -83,6 +86,13 @@ extension SandboxManager {
     for name in directories where !kept.contains(name) {
       try? FileManager.default.removeItem(atPath: configuration.templateDirectory + "/" + name)
       logger.notice("removed an unfinished template", metadata: ["template": "\(name)"])
+    }
+    // A sandbox suspended meanwhile and then deleted, or caught half-saved.
+    let suspended = Set(try await store.sandboxes(in: [.suspended]).map(\.id))
+    let saved = (try? FileManager.default.contentsOfDirectory(atPath: configuration.suspendDirectory)) ?? []
+    for id in saved where !suspended.contains(id) {
+      try? FileManager.default.removeItem(atPath: suspendDirectory(of: id))
+      logger.notice("removed an unused suspended snapshot", metadata: ["sandbox": "\(id)"])
     }
     updateRunningGauge()
   }

@@ -16,11 +16,14 @@ extension SandboxManager {
     return paused
   }
 
-  /// Lets a paused sandbox run again, and sets its clock, which stood still.
+  /// Lets a paused sandbox run again, and sets its clock, which stood
+  /// still; brings a suspended one back from disk.
   public func resume(_ id: String) async throws -> SandboxRecord {
     let record = try await get(id)
+    if record.state == .suspended { return try await resumeSuspended(record) }
     guard record.state == .paused, let machine = live.withLock({ $0.machines[id] }) else {
-      throw SandboxError.wrongState(id: id, state: record.state, operation: "resuming", needs: "a paused sandbox")
+      throw SandboxError.wrongState(
+        id: id, state: record.state, operation: "resuming", needs: "a paused or suspended sandbox")
     }
     try await machine.resume()
     let resumed = try await store.modify(id) { try $0.state = $0.state.transition(to: .running) }

@@ -46,9 +46,7 @@ extension SandboxManager {
   /// until its ready command succeeds, and snapshots it. Nothing is left of
   /// a template that fails: no VM, files or row.
   public func createTemplate(_ request: TemplateRequest) async throws -> TemplateRecord {
-    guard request.name.range(of: #"^[a-z0-9][a-z0-9._-]{0,62}$"#, options: .regularExpression) != nil else {
-      throw SandboxError.invalidRequest("a template name is lowercase letters, digits, '.', '_' or '-'")
-    }
+    try Self.validateTemplateName(request.name)
     for command in [request.startCommand, request.readyCommand].compactMap({ $0 })
     where command.first?.isEmpty ?? true {
       throw SandboxError.invalidRequest("a start or ready command must name a program")
@@ -56,15 +54,8 @@ extension SandboxManager {
     let image = request.image ?? configuration.defaultImage
     try validate(SandboxRequest(image: image, cpus: request.cpus, memoryMiB: request.memoryMiB, timeout: 1))
     let name = request.name
-    let claimed = live.withLock { $0.templatesInProgress.insert(name).inserted }
-    guard claimed else { throw SandboxError.alreadyExists("template \(name)") }
+    try await claimTemplateName(name)
     defer { _ = live.withLock { $0.templatesInProgress.remove(name) } }
-    guard try await store.template(name) == nil else {
-      throw SandboxError.alreadyExists("template \(name)")
-    }
-    guard try await store.templates().count < configuration.maxTemplates else {
-      throw SandboxError.tooManyTemplates(limit: configuration.maxTemplates)
-    }
     let id = "tpl-" + Self.newID().dropFirst(3)
     try admit(id, memoryMiB: request.memoryMiB)
     defer { release(id) }
@@ -103,6 +94,88 @@ extension SandboxManager {
       try? FileManager.default.removeItem(atPath: directory)
       throw (error as? SandboxError) ?? SandboxError.bootFailed("\(error)")
     }
+  }
+
+  static func validateTemplateName(_ name: String) throws(SandboxError) {
+    guard name.range(of: #"^[a-z0-9][a-z0-9._-]{0,62}$"#, options: .regularExpression) != nil else {
+      throw .invalidRequest("a template name is lowercase letters, digits, '.', '_' or '-'")
+    }
+  }
+
+  /// Reserves a template name while the template is made (release it from
+  /// `templatesInProgress` afterwards), or refuses when it is taken or
+  /// there are as many templates as allowed.
+  func claimTemplateName(_ name: String) async throws {
+    let claimed = live.withLock { $0.templatesInProgress.insert(name).inserted }
+    guard claimed else { throw SandboxError.alreadyExists("template \(name)") }
+    do {
+      guard try await store.template(name) == nil else { throw SandboxError.alreadyExists("template \(name)") }
+      guard try await store.templates().count < configuration.maxTemplates else {
+        throw SandboxError.tooManyTemplates(limit: configuration.maxTemplates)
+      }
+    } catch {
+      _ = live.withLock { $0.templatesInProgress.remove(name) }
+      throw error
+    }
+  }
+
+  /// Makes a template of a running or paused sandbox as it stands, which
+  /// then carries on: it is suspended, its snapshot copied (the disk
+  /// flattened onto its image, so the template does not depend on the
+  /// sandbox's own template), and it is resumed.
+  public func createTemplate(from id: String, name: String) async throws -> TemplateRecord {
+    try Self.validateTemplateName(name)
+    let record = try await get(id)
+    guard record.state == .running || record.state == .paused else {
+      throw SandboxError.wrongState(
+        id: id, state: record.state, operation: "making a template", needs: "a running or paused sandbox")
+    }
+    let base = try await assetConfiguration(image: record.image)
+    try await claimTemplateName(name)
+    defer { _ = live.withLock { $0.templatesInProgress.remove(name) } }
+    _ = try await suspend(id)
+    let saved = MachineSnapshot(directory: suspendDirectory(of: id), memoryMiB: record.memoryMiB, cpus: record.cpus)
+    let copy = MachineSnapshot(
+      directory: configuration.templateDirectory + "/" + name, memoryMiB: record.memoryMiB, cpus: record.cpus)
+    let made: Result<TemplateRecord, any Error>
+    do {
+      try await Self.copy(saved, to: copy, base: base)
+      let template = TemplateRecord(
+        name: name, image: record.image, cpus: record.cpus, memoryMiB: record.memoryMiB, startCommand: nil,
+        readyCommand: nil, createdAt: Date(), directory: copy.directory, kernel: record.kernel,
+        initramfs: record.initramfs)
+      try await store.insert(template)
+      made = .success(template)
+      logger.info("template made of a sandbox", metadata: ["template": "\(name)", "sandbox": "\(id)"])
+    } catch {
+      try? FileManager.default.removeItem(atPath: copy.directory)
+      made = .failure(error)
+    }
+    do {
+      _ = try await resume(id)
+    } catch {
+      logger.warning("the sandbox stays suspended", metadata: ["sandbox": "\(id)", "error": "\(error)"])
+    }
+    return try made.get()
+  }
+
+  /// Copies a snapshot; its disk becomes one overlay over `base`'s image.
+  static func copy(_ snapshot: MachineSnapshot, to target: MachineSnapshot, base: MachineConfiguration) async throws {
+    let manager = FileManager.default
+    try manager.createDirectory(atPath: target.directory, withIntermediateDirectories: true)
+    try manager.copyItem(atPath: snapshot.state, toPath: target.state)
+    if snapshot.holdsMemory {
+      try copySparsely(snapshot.memory, to: target.memory)
+    } else {
+      try manager.copyItem(atPath: snapshot.memoryInStateMarker, toPath: target.memoryInStateMarker)
+    }
+    try await HostCommand.run(
+      "qemu-img",
+      [
+        "convert", "-q", "-O", "qcow2", "-B", base.rootImage, "-o", "backing_fmt=\(base.rootImageFormat)",
+        snapshot.disk, target.disk,
+      ],
+      package: "qemu-utils")
   }
 
   /// Runs `command` until it exits 0; a command that cannot run (127) or
@@ -161,11 +234,7 @@ extension SandboxManager {
   public func deleteTemplate(_ name: String) async throws {
     let template = try await template(name)
     let users = try await store.delete(template: name)
-    guard users.isEmpty else {
-      throw SandboxError.wrongState(
-        id: name, state: .running, operation: "deleting template \(name)",
-        needs: "no sandbox cloned from it; in use by \(users.joined(separator: ", "))")
-    }
+    guard users.isEmpty else { throw SandboxError.templateInUse(name, by: users) }
     try? FileManager.default.removeItem(atPath: template.directory)
     logger.info("template deleted", metadata: ["template": "\(name)"])
   }

@@ -39,6 +39,8 @@ public struct ManagerConfiguration: Sendable {
   public var maxTemplates: Int = 16
   /// Where templates' snapshots are kept.
   public var templateDirectory: String
+  /// Where suspended sandboxes' snapshots are kept, one directory each.
+  public var suspendDirectory: String
   /// How long a template's ready command may keep failing.
   public var readyTimeout: Duration = .seconds(120)
   /// The image of a sandbox whose request names none.
@@ -52,9 +54,13 @@ public struct ManagerConfiguration: Sendable {
   /// How often the reaper looks for expired and dead sandboxes.
   public var reapInterval: Duration = .seconds(1)
 
-  public init(runDirectory: String, templateDirectory: String) {
+  /// `suspendDirectory` defaults to `suspended` beside `templateDirectory`.
+  public init(runDirectory: String, templateDirectory: String, suspendDirectory: String? = nil) {
     self.runDirectory = runDirectory
     self.templateDirectory = templateDirectory
+    self.suspendDirectory =
+      suspendDirectory
+      ?? URL(fileURLWithPath: templateDirectory).deletingLastPathComponent().appendingPathComponent("suspended").path
   }
 
   /// Half of the host's memory.
@@ -297,20 +303,23 @@ public final class SandboxManager: Sendable {
   /// Stops the sandbox's VM (if any) and forgets the sandbox.
   public func delete(_ id: String) async throws {
     let record = try await get(id)
-    if record.state.holdsMachine { try await stop(id, reason: nil) }
+    if record.state.isLive { try await stop(id, reason: nil) }
     try await store.delete(sandbox: id)
     logger.info("sandbox deleted", metadata: ["sandbox": "\(id)"])
   }
 
-  /// Stops the sandbox's VM; the sandbox stays, `stopped`, with `reason`.
+  /// Stops the sandbox's VM, or discards its suspended snapshot; the
+  /// sandbox stays, `stopped`, with `reason`.
   public func stop(_ id: String, reason: String?) async throws {
     _ = try await store.modify(id) { record in
       record.state = try record.state.transition(to: .stopping)
       record.error = reason
+      record.suspendedAt = nil
     }
     let machine = live.withLock { $0.machines[id] }
     await machine?.stop(grace: .seconds(3))
     release(id)
+    try? FileManager.default.removeItem(atPath: suspendDirectory(of: id))
     _ = try await store.modify(id) { try $0.state = $0.state.transition(to: .stopped) }
   }
 }

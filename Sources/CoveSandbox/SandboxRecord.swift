@@ -26,6 +26,8 @@ public struct SandboxRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
   public var runDirectory: String
   /// The template it was cloned from, if any.
   public var template: String?
+  /// When it was suspended, while it is; its timeout does not run meanwhile.
+  public var suspendedAt: Date?
 
   public enum Columns {
     public static let state = Column("state")

@@ -3,22 +3,29 @@
 ///
 /// ```
 /// starting ─▶ running ⇄ paused
-///    │          │  ▲       │
-///    │          ▼  │       │
-///    │     snapshotting    │
-///    ▼          │          ▼
-///  error ─▶ stopping ─▶ stopped
+///  │  ▲        │  ▲       │
+///  │  │        ▼  │       │
+///  │  │    snapshotting ◀─┘
+///  │  │        │
+///  │  └──── suspended ─────┐
+///  ▼                       ▼
+/// error ─▶ stopping ─▶ stopped
 /// ```
+///
+/// A suspended sandbox has no VM: its memory, device state and disk are
+/// on disk, and resuming it goes through `starting` (back to `suspended`
+/// when the resume fails).
 public enum SandboxState: String, Codable, Sendable, CaseIterable {
-  case starting, running, paused, snapshotting, stopping, stopped, error
+  case starting, running, paused, snapshotting, suspended, stopping, stopped, error
 
   /// The states this one may move to.
   public var successors: Set<SandboxState> {
     switch self {
-    case .starting: [.running, .stopping, .error]
+    case .starting: [.running, .suspended, .stopping, .error]
     case .running: [.paused, .snapshotting, .stopping, .error]
-    case .paused: [.running, .stopping, .error]
-    case .snapshotting: [.running, .paused, .stopping, .error]
+    case .paused: [.running, .snapshotting, .stopping, .error]
+    case .snapshotting: [.running, .paused, .suspended, .stopping, .error]
+    case .suspended: [.starting, .stopping]
     case .stopping: [.stopped]
     case .error: [.stopping, .stopped]
     case .stopped: []
@@ -36,7 +43,11 @@ public enum SandboxState: String, Codable, Sendable, CaseIterable {
   public var holdsMachine: Bool {
     switch self {
     case .starting, .running, .paused, .snapshotting, .stopping: true
-    case .stopped, .error: false
+    case .suspended, .stopped, .error: false
     }
   }
+
+  /// Whether the sandbox still needs what it was made from: a VM, or a
+  /// suspended one's snapshot (whose disk may lie over a template's).
+  public var isLive: Bool { holdsMachine || self == .suspended }
 }

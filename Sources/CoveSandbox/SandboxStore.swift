@@ -56,6 +56,11 @@ public final class SandboxStore: Sendable {
         table.column("initramfs", .text).notNull()
       }
     }
+    migrator.registerMigration("v3: suspend") { db in
+      try db.alter(table: SandboxRecord.databaseTableName) { table in
+        table.add(column: "suspendedAt", .datetime)
+      }
+    }
     return migrator
   }
 
@@ -78,7 +83,7 @@ public final class SandboxStore: Sendable {
   public func delete(template name: String) async throws -> [String] {
     try await database.write { db in
       let users = try SandboxRecord.filter(Column("template") == name)
-        .filter(SandboxState.allCases.filter(\.holdsMachine).map(\.rawValue).contains(SandboxRecord.Columns.state))
+        .filter(SandboxState.allCases.filter(\.isLive).map(\.rawValue).contains(SandboxRecord.Columns.state))
         .fetchAll(db).map(\.id)
       if users.isEmpty { try TemplateRecord.deleteOne(db, key: name) }
       return users

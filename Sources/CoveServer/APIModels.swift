@@ -65,6 +65,11 @@ struct TemplateBody: ResponseEncodable {
   }
 }
 
+/// Names the template made of a sandbox.
+struct SandboxTemplateBody: Decodable {
+  var name: String
+}
+
 struct TemplateListBody: ResponseEncodable {
   var templates: [TemplateBody]
 }
@@ -80,12 +85,14 @@ struct SandboxBody: ResponseEncodable {
   var metadata: [String: String]
   var error: String?
   var template: String?
+  var suspendedAt: Date?
 
   enum CodingKeys: String, CodingKey {
     case id, image, cpus, state, metadata, error, template
     case memoryMiB = "memory_mib"
     case createdAt = "created_at"
     case expiresAt = "expires_at"
+    case suspendedAt = "suspended_at"
   }
 
   init(_ record: SandboxRecord) {
@@ -99,6 +106,7 @@ struct SandboxBody: ResponseEncodable {
     metadata = record.metadata
     error = record.error
     template = record.template
+    suspendedAt = record.suspendedAt
   }
 }
 

@@ -70,6 +70,14 @@ extension CoveAPI {
     sandboxes.post("{id}/resume") { _, context -> SandboxBody in
       SandboxBody(try await manager.resume(Self.sandboxID(context)))
     }
+    sandboxes.post("{id}/suspend") { _, context -> SandboxBody in
+      SandboxBody(try await manager.suspend(Self.sandboxID(context)))
+    }
+    sandboxes.post("{id}/template") { request, context -> EditedResponse<TemplateBody> in
+      let body = try await request.decode(as: SandboxTemplateBody.self, context: context)
+      let record = try await manager.createTemplate(from: Self.sandboxID(context), name: body.name)
+      return EditedResponse(status: .created, response: TemplateBody(record))
+    }
     sandboxes.get("{id}/logs") { _, context -> Response in
       let log = try await manager.consoleLog(Self.sandboxID(context))
       return Response(

@@ -82,17 +82,23 @@ enum OpenAPIDocument {
             image: {type: string}
             cpus: {type: integer}
             memory_mib: {type: integer}
-            state: {type: string, enum: [starting, running, paused, snapshotting, stopping, stopped, error]}
+            state: {type: string, enum: [starting, running, paused, snapshotting, suspended, stopping, stopped, error]}
             created_at: {type: string, format: date-time}
             expires_at: {type: string, format: date-time}
             metadata: {$ref: "#/components/schemas/StringMap"}
             error: {type: string}
             template: {type: string}
+            suspended_at: {type: string, format: date-time, description: "While suspended: since when (the timeout stands still)."}
         SandboxList:
           type: object
           required: [sandboxes]
           properties:
             sandboxes: {type: array, items: {$ref: "#/components/schemas/Sandbox"}}
+        SandboxTemplate:
+          type: object
+          required: [name]
+          properties:
+            name: {type: string, pattern: "^[a-z0-9][a-z0-9._-]{0,62}$"}
         Timeout:
           type: object
           required: [timeout]
@@ -265,7 +271,7 @@ enum OpenAPIDocument {
           parameters:
             - name: state
               in: query
-              schema: {type: string, enum: [starting, running, paused, snapshotting, stopping, stopped, error]}
+              schema: {type: string, enum: [starting, running, paused, snapshotting, suspended, stopping, stopped, error]}
             - name: metadata
               in: query
               description: key=value; repeat to require several.
@@ -385,7 +391,7 @@ enum OpenAPIDocument {
       /v1/sandboxes/{id}/resume:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:
-          summary: Let a paused sandbox run again; its clock is set to the host's.
+          summary: Let a paused sandbox run again, or bring a suspended one back from disk; its clock is set to the host's.
           responses:
             "200":
               description: The running sandbox.
@@ -395,6 +401,41 @@ enum OpenAPIDocument {
             "401": {$ref: "#/components/responses/error"}
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
+            "503": {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}/suspend:
+        parameters: [{$ref: "#/components/parameters/id"}]
+        post:
+          summary: Save the sandbox's memory, devices and disk to disk and end its VM; resume brings it back, also after a daemon restart.
+          responses:
+            "200":
+              description: The suspended sandbox.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/Sandbox"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+            "503": {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}/template:
+        parameters: [{$ref: "#/components/parameters/id"}]
+        post:
+          summary: Make a template of the sandbox as it stands; the sandbox carries on.
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: "#/components/schemas/SandboxTemplate"}
+          responses:
+            "201":
+              description: The template.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/Template"}
+            "400": {$ref: "#/components/responses/error"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+            "429": {$ref: "#/components/responses/error"}
             "503": {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/logs:
         parameters: [{$ref: "#/components/parameters/id"}]

@@ -85,10 +85,14 @@ extension CoveBench {
       for machine in running { await machine.stop(grace: .seconds(3)) }
       running = []
 
+      let (suspends, resumes) = try await Self.suspendAndResume(configuration, times: iterations, logger: logger)
+
       print(
         String(
           format: "snapshot of a %d MiB guest: %.0f ms (memory file kept on disk)", memory, snapshotTime.seconds * 1000)
       )
+      Self.report("suspend to disk", suspends)
+      Self.report("resume from suspend to first exec", resumes)
       Self.report("cold boot to first exec", cold)
       Self.report("clone to first exec", cloned)
       if !pss.isEmpty {
@@ -98,6 +102,38 @@ extension CoveBench {
             Double(pss.reduce(0, +)) / Double(pss.count) / 1024, pss.count))
       }
       if let c = cloned.p50, let b = cold.p50 { print(String(format: "ratio: %.3f", c / b)) }
+    }
+
+    /// One VM suspended to disk and resumed `times` times over: the time
+    /// to save it (QEMU gone, memory file on disk), and the time from
+    /// starting a QEMU that takes the snapshot over to its first exec.
+    static func suspendAndResume(_ configuration: MachineConfiguration, times: Int, logger: Logger) async throws
+      -> (Samples, Samples)
+    {
+      let directory = configuration.runDirectory + "-suspended"
+      defer { try? FileManager.default.removeItem(atPath: directory) }
+      let first = Cove_Agent_V1_StartRequest.with { $0.argv = ["true"] }
+      var machine = QEMUMachine(configuration: configuration, id: "suspended", logger: logger)
+      try await execute(first, agent: try await machine.boot())
+      var suspends = Samples()
+      var resumes = Samples()
+      for _ in 0..<times {
+        var snapshot: MachineSnapshot?
+        await suspends.measure { snapshot = try await machine.snapshot(into: directory) }
+        guard let snapshot else { break }
+        var resume = configuration
+        resume.restore = snapshot
+        resume.restoreTakesOver = true
+        machine = QEMUMachine(configuration: resume, id: "suspended", logger: logger)
+        let resumed = machine
+        await resumes.measure {
+          let agent = try await resumed.boot(timeout: .seconds(30))
+          try await execute(first, agent: agent)
+        }
+        guard machine.isRunning else { break }
+      }
+      await machine.stop(grace: .seconds(3))
+      return (suspends, resumes)
     }
 
     static func execute(_ request: Cove_Agent_V1_StartRequest, agent: AgentConnection) async throws {

@@ -141,8 +141,21 @@ extension Cove {
     }
   }
 
+  struct Suspend: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Suspend sandboxes to disk (their VM ends; resume brings them back, also after a restart).")
+    @OptionGroup var client: ClientOptions
+    @Argument(help: "The sandboxes.") var sandboxes: [String]
+
+    func run() async throws {
+      await talking {
+        for id in sandboxes { _ = try await client.client().suspend(id) }
+      }
+    }
+  }
+
   struct Resume: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Resume paused sandboxes.")
+    static let configuration = CommandConfiguration(abstract: "Resume paused or suspended sandboxes.")
     @OptionGroup var client: ClientOptions
     @Argument(help: "The sandboxes.") var sandboxes: [String]
 

@@ -11,7 +11,11 @@ extension Cove {
     struct Create: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
         abstract: "Boot a VM, start its service, wait until it is ready, and snapshot it.",
-        discussion: "Commands are run with sh -c. Clone it with: cove create --template NAME")
+        discussion: """
+          Commands are run with sh -c. With --from, the template is a snapshot of a \
+          running sandbox as it stands (the sandbox carries on). Clone it with: \
+          cove create --template NAME
+          """)
       @OptionGroup var client: ClientOptions
       @Argument(help: "The template's name.") var name: String
       @Option(help: "Root filesystem image (default: the daemon's).") var image: String?
@@ -19,9 +23,21 @@ extension Cove {
       @Option(help: "Guest memory in MiB of it and its clones.") var memory = 256
       @Option(help: "Started in the background before the snapshot; keeps running in clones.") var startCmd: String?
       @Option(help: "Run until it exits 0; the snapshot is taken then.") var readyCmd: String?
+      @Option(help: "Snapshot this running sandbox instead of booting a VM.") var from: String?
+
+      func validate() throws {
+        if from != nil, image != nil || startCmd != nil || readyCmd != nil {
+          throw ValidationError("--from takes the sandbox as it is: no --image, --start-cmd or --ready-cmd")
+        }
+      }
 
       func run() async throws {
         await talking {
+          if let from {
+            let template = try await client.client().createTemplate(from: from, name: name)
+            if client.json { try client.printJSON(template) } else { print(template.name) }
+            return
+          }
           let template = try await client.client().createTemplate(
             Template(
               name: name, image: image, cpus: cpus, memoryMiB: memory, startCmd: startCmd.map { ["sh", "-c", $0] },

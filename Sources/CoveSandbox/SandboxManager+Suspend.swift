@@ -1,0 +1,115 @@
+import CoveMachine
+import Foundation
+
+extension SandboxManager {
+  /// Where a suspended sandbox's snapshot is kept.
+  func suspendDirectory(of id: String) -> String { configuration.suspendDirectory + "/" + id }
+
+  /// Saves a running or paused sandbox's memory, device state and disk to
+  /// disk and ends its VM, which gives back its CPU and memory. Its timeout
+  /// stands still until it is resumed, also by a later daemon.
+  public func suspend(_ id: String) async throws -> SandboxRecord {
+    let record = try await get(id)
+    guard record.state == .running || record.state == .paused, let machine = live.withLock({ $0.machines[id] })
+    else {
+      throw SandboxError.wrongState(
+        id: id, state: record.state, operation: "suspending", needs: "a running or paused sandbox")
+    }
+    let previous = record.state
+    _ = try await store.modify(id) { try $0.state = $0.state.transition(to: .snapshotting) }
+    let clock = ContinuousClock()
+    let started = clock.now
+    do {
+      _ = try await machine.snapshot(into: suspendDirectory(of: id))
+    } catch {
+      try? FileManager.default.removeItem(atPath: suspendDirectory(of: id))
+      if machine.isRunning {
+        // Saving failed before QEMU let go: the VM is whole, only stopped.
+        if previous == .running { try? await machine.resume() }
+        _ = try? await store.modify(id) { try $0.state = $0.state.transition(to: previous) }
+        throw SandboxError.unavailable("sandbox \(id) could not be suspended: \(error)")
+      }
+      await markDead(id, machine: machine)
+      throw SandboxError.unavailable("sandbox \(id) was lost while being suspended: \(error)")
+    }
+    release(id)
+    let suspended = try await store.modify(id) { record in
+      record.state = try record.state.transition(to: .suspended)
+      record.suspendedAt = Date()
+    }
+    logger.info(
+      "sandbox suspended",
+      metadata: ["sandbox": "\(id)", "took_ms": "\(Int((clock.now - started) / .milliseconds(1)))"])
+    return suspended
+  }
+
+  /// Starts a new VM from a suspended sandbox's snapshot; its processes and
+  /// open files carry on. A resume that fails leaves the sandbox suspended.
+  func resumeSuspended(_ record: SandboxRecord) async throws -> SandboxRecord {
+    let id = record.id
+    // The move to `starting` is the claim: a second resume finds it taken.
+    _ = try await store.modify(id) { try $0.state = $0.state.transition(to: .starting) }
+    do {
+      try admit(id, memoryMiB: record.memoryMiB)
+    } catch {
+      _ = try? await store.modify(id) { try $0.state = $0.state.transition(to: .suspended) }
+      throw error
+    }
+    var logger = self.logger
+    logger[metadataKey: "sandbox"] = "\(id)"
+    let machine = QEMUMachine(configuration: resumeConfiguration(of: record), id: id, logger: logger)
+    live.withLock { $0.machines[id] = machine }
+    do {
+      let agent = try await machine.boot(timeout: configuration.bootTimeout)
+      try await Self.makeUnique(agent)
+    } catch {
+      // Gives the snapshot's files back, so a later resume can try again.
+      await machine.kill()
+      release(id)
+      _ = try? await store.modify(id) { try $0.state = $0.state.transition(to: .suspended) }
+      throw SandboxError.unavailable("sandbox \(id) could not be resumed and stays suspended: \(error)")
+    }
+    try? FileManager.default.removeItem(atPath: suspendDirectory(of: id))
+    let runDirectory = configuration.runDirectory
+    let resumed = try await store.modify(id) { record in
+      record.state = try record.state.transition(to: .running)
+      if let suspendedAt = record.suspendedAt {
+        record.expiresAt = Date().addingTimeInterval(record.expiresAt.timeIntervalSince(suspendedAt))
+      }
+      record.suspendedAt = nil
+      record.runDirectory = runDirectory
+    }
+    updateRunningGauge()
+    logger.info("sandbox resumed from disk")
+    return resumed
+  }
+
+  /// A VM that takes a suspended sandbox's snapshot over.
+  func resumeConfiguration(of record: SandboxRecord) -> MachineConfiguration {
+    var machineConfiguration = MachineConfiguration(
+      kernel: record.kernel, initramfs: record.initramfs, rootImage: record.rootImage)
+    machineConfiguration.cpus = record.cpus
+    machineConfiguration.memoryMiB = record.memoryMiB
+    machineConfiguration.runDirectory = configuration.runDirectory
+    machineConfiguration.restore = MachineSnapshot(
+      directory: suspendDirectory(of: record.id), memoryMiB: record.memoryMiB, cpus: record.cpus)
+    machineConfiguration.restoreTakesOver = true
+    return machineConfiguration
+  }
+
+  /// Settles, after a restart, a resume that the earlier daemon left half
+  /// done: its VM goes and the snapshot gets its files back.
+  func settleInterruptedResume(_ record: SandboxRecord) async throws -> Bool {
+    guard record.state == .starting,
+      FileManager.default.fileExists(atPath: suspendDirectory(of: record.id) + "/state")
+    else { return false }
+    let machine = QEMUMachine(configuration: resumeConfiguration(of: record), id: record.id, logger: logger)
+    try? await machine.attach()
+    await machine.kill()
+    var record = record
+    record.state = .suspended
+    try await store.update(record)
+    logger.notice("an interrupted resume undone after a restart", metadata: ["sandbox": "\(record.id)"])
+    return true
+  }
+}

@@ -1,0 +1,77 @@
+import CoveClient
+import Foundation
+import Testing
+
+@Suite("suspend to disk and templates of running sandboxes", .serialized)
+struct SuspendTests {
+  @Test(
+    "suspend: the VM goes; a daemon restart later, resume brings back its processes, files and timeout; a template of a running sandbox; a suspended clone resumes"
+  )
+  func suspendAcrossRestart() async throws {
+    let daemon = try await TestDaemon(arguments: ["--default-image", "busybox"])
+    defer { daemon.finish() }
+    var client = daemon.client
+    let sandbox = try await client.createSandbox(CreateSandbox(image: "busybox", timeout: 600))
+    let id = sandbox.id
+    let started = try await daemon.raw(
+      .POST, "/v1/sandboxes/\(id)/processes",
+      body: #"{"cmd": ["sh", "-c", "while true; do date +%s >> /tmp/ticks; sleep 1; done"], "tag": "ticker"}"#)
+    #expect(started.status == 201)
+    _ = try await client.exec(id, Command(["sh", "-c", "echo before > /tmp/mark"]))
+    let suspended = try await client.suspend(id)
+    #expect(suspended.state == "suspended" && suspended.suspendedAt != nil)
+    #expect(daemon.qemuProcesses.isEmpty, "a suspended sandbox keeps no VM")
+    let saved = daemon.data + "/suspended/" + id
+    #expect(FileManager.default.fileExists(atPath: saved + "/state"))
+    #expect(try await daemon.raw(.POST, "/v1/sandboxes/\(id)/suspend").status == 409)
+    let refused = try await daemon.raw(.POST, "/v1/sandboxes/\(id)/exec", body: #"{"cmd": ["true"]}"#)
+    #expect(refused.status == 409 && refused.body.contains("suspended"))
+
+    // The daemon dies and comes back; the sandbox waits on disk.
+    await daemon.stop(signal: SIGKILL)
+    try await Task.sleep(for: .seconds(2))
+    try await daemon.start()
+    client = daemon.client  // a new port
+    #expect(try await client.sandbox(id).state == "suspended")
+    let resumed = try await client.resume(id)
+    #expect(resumed.state == "running" && resumed.suspendedAt == nil)
+    // The timeout stood still while it was suspended.
+    #expect(resumed.expiresAt.timeIntervalSince(sandbox.expiresAt) >= 2)
+    #expect(!FileManager.default.fileExists(atPath: saved))
+    #expect(try await client.exec(id, Command(["cat", "/tmp/mark"])).stdout == "before\n")
+    #expect(try await daemon.raw(.GET, "/v1/sandboxes/\(id)/processes").body.contains("ticker"))
+    let ticks = try await client.exec(id, Command(["wc", "-l", "/tmp/ticks"])).stdout
+    try await Task.sleep(for: .milliseconds(2500))
+    #expect(try await client.exec(id, Command(["wc", "-l", "/tmp/ticks"])).stdout != ticks, "the ticker stopped")
+    let guestClock = try await client.exec(id, Command(["date", "+%s"])).stdout
+    let skew = abs(
+      (Double(guestClock.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) - Date().timeIntervalSince1970)
+    #expect(skew < 2, "the guest clock is \(skew) s off after the resume")
+
+    // A template of the running sandbox, which carries on.
+    let template = try await client.createTemplate(from: id, name: "from-running")
+    #expect(template.image == "busybox")
+    #expect(try await client.sandbox(id).state == "running")
+    #expect(try await client.exec(id, Command(["cat", "/tmp/mark"])).stdout == "before\n")
+    let clone = try await client.createSandbox(CreateSandbox(template: "from-running"))
+    #expect(try await client.exec(clone.id, Command(["cat", "/tmp/mark"])).stdout == "before\n")
+    _ = try await client.exec(clone.id, Command(["sh", "-c", "echo clone > /tmp/mark"]))
+    // A clone's memory is its template's, privately: its snapshot carries its RAM.
+    #expect(try await client.suspend(clone.id).state == "suspended")
+    #expect(FileManager.default.fileExists(atPath: daemon.data + "/suspended/\(clone.id)/memory-in-state"))
+    #expect(try await client.resume(clone.id).state == "running")
+    #expect(try await client.exec(clone.id, Command(["cat", "/tmp/mark"])).stdout == "clone\n")
+    #expect(try await client.exec(clone.id, Command(["hostname"])).stdout == clone.id + "\n")
+    // Suspended, the clone still needs its template.
+    _ = try await client.suspend(clone.id)
+    let inUse = try await daemon.raw(.DELETE, "/v1/templates/from-running")
+    #expect(inUse.status == 409 && inUse.body.contains(clone.id))
+    try await client.deleteSandbox(clone.id)
+    #expect(!FileManager.default.fileExists(atPath: daemon.data + "/suspended/\(clone.id)"))
+    try await client.deleteTemplate("from-running")
+    try await client.deleteSandbox(id)
+    #expect(daemon.qemuProcesses.isEmpty)
+    let left = (try? FileManager.default.contentsOfDirectory(atPath: daemon.data + "/suspended")) ?? []
+    #expect(left.isEmpty, "suspended snapshots left: \(left)")
+  }
+}
