@@ -68,13 +68,22 @@ struct serial {
   char *socket_path;
 };
 
+/* Whether a read from the port is the start of a new HTTP/2 connection:
+   the client's preface, which no frame of an open connection begins with. */
+static int is_http2_preface(const char *buf, ssize_t n) {
+  static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+  return n >= (ssize_t)(sizeof preface - 1) && memcmp(buf, preface, sizeof preface - 1) == 0;
+}
+
 static void *serial_thread(void *arg) {
   struct serial s = *(struct serial *)arg;
   free(arg);
   char buf[65536];
+  ssize_t carried = 0;
   for (;;) {
     /* Without a host the port reads end of file at once: wait, don't spin. */
-    ssize_t n = read(s.port, buf, sizeof buf);
+    ssize_t n = carried > 0 ? carried : read(s.port, buf, sizeof buf);
+    carried = 0;
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       usleep(20000);
@@ -93,6 +102,14 @@ static void *serial_thread(void *arg) {
       n = read(s.port, buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break; /* the host hung up */
+      /* The host went away and came back without the guest seeing it
+         between two reads (a VM restored from a snapshot taken while the
+         host was connected, on a busy host): the old session is over, and
+         these bytes open the next one. */
+      if (is_http2_preface(buf, n)) {
+        carried = n;
+        break;
+      }
       ok = write_all(conn, buf, n) == 0;
     }
     shutdown(conn, SHUT_RDWR);

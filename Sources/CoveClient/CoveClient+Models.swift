@@ -24,12 +24,15 @@ public struct CreateSandbox: Codable, Sendable {
   public var env: [String: String]?
   public var metadata: [String: String]?
   public var template: String?
+  /// Given to the run hook of a clone of a template with hooks.
+  public var runPayload: String?
 
   public init(
     image: String? = nil, cpus: Int? = nil, memoryMiB: Int? = nil, timeout: Int? = nil, env: [String: String]? = nil,
-    metadata: [String: String]? = nil, template: String? = nil
+    metadata: [String: String]? = nil, template: String? = nil, runPayload: String? = nil
   ) {
     self.template = template
+    self.runPayload = runPayload
     self.image = image
     self.cpus = cpus
     self.memoryMiB = memoryMiB
@@ -41,7 +44,94 @@ public struct CreateSandbox: Codable, Sendable {
   enum CodingKeys: String, CodingKey {
     case image, cpus, timeout, env, metadata, template
     case memoryMiB = "memory_mib"
+    case runPayload = "run_payload"
   }
+}
+
+/// A template's lifecycle hook commands (ready is its ready command).
+public struct Hooks: Codable, Sendable, Equatable {
+  public var validate: [String]?
+  public var run: [String]?
+  public var suspend: [String]?
+  public var resume: [String]?
+  public var terminate: [String]?
+  /// The guest port of the HTTP contract (`POST /aws/lambda-microvms/runtime/v1/{hook}`).
+  public var httpPort: Int?
+
+  public init(
+    validate: [String]? = nil, run: [String]? = nil, suspend: [String]? = nil, resume: [String]? = nil,
+    terminate: [String]? = nil, httpPort: Int? = nil
+  ) {
+    self.validate = validate
+    self.run = run
+    self.suspend = suspend
+    self.resume = resume
+    self.terminate = terminate
+    self.httpPort = httpPort
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case validate, run, suspend, resume, terminate
+    case httpPort = "http_port"
+  }
+}
+
+/// A supervised service a template's guests keep running.
+public struct Service: Codable, Sendable, Equatable {
+  public var name: String
+  public var cmd: [String]
+  public var user: String?
+  public var group: String?
+  public var env: [String: String]?
+  public var cwd: String?
+  /// on-failure (the default), always or never.
+  public var restart: String?
+
+  public init(
+    name: String, cmd: [String], user: String? = nil, group: String? = nil, env: [String: String]? = nil,
+    cwd: String? = nil, restart: String? = nil
+  ) {
+    self.name = name
+    self.cmd = cmd
+    self.user = user
+    self.group = group
+    self.env = env
+    self.cwd = cwd
+    self.restart = restart
+  }
+}
+
+/// A service as it runs in a sandbox.
+public struct ServiceStatus: Codable, Sendable, Equatable {
+  public var name: String
+  /// running, backoff or exited.
+  public var state: String
+  public var pid: Int?
+  public var restarts: Int
+  public var lastExit: Int?
+  public var uid: Int
+  public var gid: Int
+
+  enum CodingKeys: String, CodingKey {
+    case name, state, pid, restarts, uid, gid
+    case lastExit = "last_exit"
+  }
+}
+
+struct ServiceList: Codable, Sendable {
+  var services: [ServiceStatus]
+}
+
+/// A hook that ran in a sandbox.
+public struct HookRun: Codable, Sendable, Equatable {
+  public var hook: String
+  /// done, not_ready, already_done, failed or refused.
+  public var outcome: String
+  public var at: Date
+}
+
+struct HookHistory: Codable, Sendable {
+  var history: [HookRun]
 }
 
 public struct Template: Codable, Sendable, Equatable {
@@ -51,12 +141,16 @@ public struct Template: Codable, Sendable, Equatable {
   public var memoryMiB: Int
   public var startCmd: [String]?
   public var readyCmd: [String]?
+  public var hooks: Hooks?
+  public var services: [Service]?
   public var createdAt: Date?
 
   public init(
     name: String, image: String? = nil, cpus: Int = 1, memoryMiB: Int = 256, startCmd: [String]? = nil,
-    readyCmd: [String]? = nil
+    readyCmd: [String]? = nil, hooks: Hooks? = nil, services: [Service]? = nil
   ) {
+    self.hooks = hooks
+    self.services = services
     self.name = name
     self.image = image ?? ""
     self.cpus = cpus
@@ -66,7 +160,7 @@ public struct Template: Codable, Sendable, Equatable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case name, image, cpus
+    case name, image, cpus, hooks, services
     case memoryMiB = "memory_mib"
     case startCmd = "start_cmd"
     case readyCmd = "ready_cmd"
@@ -82,6 +176,8 @@ public struct Template: Codable, Sendable, Equatable {
     try container.encode(memoryMiB, forKey: .memoryMiB)
     try container.encodeIfPresent(startCmd, forKey: .startCmd)
     try container.encodeIfPresent(readyCmd, forKey: .readyCmd)
+    try container.encodeIfPresent(hooks, forKey: .hooks)
+    try container.encodeIfPresent(services, forKey: .services)
   }
 }
 

@@ -75,6 +75,35 @@ public struct CoveClient: Sendable {
     try await call(.POST, "/v1/sandboxes/\(Self.escape(id))/template", body: ["name": name])
   }
 
+  /// Runs a lifecycle hook in a sandbox with `payload` on its stdin, and
+  /// returns its stdout.
+  public func invokeHook(_ id: String, hook: String, payload: Data = Data()) async throws -> Data {
+    var request = try makeRequest(.POST, "/v1/sandboxes/\(Self.escape(id))/hooks/\(Self.escape(hook))")
+    request.headers.add(name: "Content-Type", value: "application/octet-stream")
+    request.body = .bytes(ByteBuffer(data: payload))
+    let response = try await http.execute(request, timeout: .minutes(5))
+    guard (200..<300).contains(response.status.code) else { throw try await Self.error(from: response) }
+    return Data(buffer: try await response.body.collect(upTo: 8 << 20))
+  }
+
+  /// The hooks that ran in a sandbox, oldest first.
+  public func hookHistory(_ id: String) async throws -> [HookRun] {
+    let history: HookHistory = try await call(.GET, "/v1/sandboxes/\(Self.escape(id))/hooks")
+    return history.history
+  }
+
+  /// A sandbox's supervised services.
+  public func services(_ id: String) async throws -> [ServiceStatus] {
+    let list: ServiceList = try await call(.GET, "/v1/sandboxes/\(Self.escape(id))/services")
+    return list.services
+  }
+
+  /// The end of a service's log.
+  public func serviceLogs(_ id: String, service: String) async throws -> String {
+    let data = try await send(.GET, "/v1/sandboxes/\(Self.escape(id))/services/\(Self.escape(service))/logs")
+    return String(decoding: data, as: UTF8.self)
+  }
+
   public func logs(_ id: String) async throws -> String {
     String(decoding: try await send(.GET, "/v1/sandboxes/\(Self.escape(id))/logs"), as: UTF8.self)
   }

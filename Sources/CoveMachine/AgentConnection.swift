@@ -12,6 +12,8 @@ public final class AgentConnection: Sendable {
   public let processes: Cove_Agent_V1_Process.Client<Transport>
   public let files: Cove_Agent_V1_Files.Client<Transport>
   public let system: Cove_Agent_V1_System.Client<Transport>
+  public let lifecycle: Cove_Agent_V1_Lifecycle.Client<Transport>
+  public let services: Cove_Agent_V1_Services.Client<Transport>
   private let connections: Task<Void, any Error>
 
   public init(socketPath: String) throws {
@@ -26,6 +28,8 @@ public final class AgentConnection: Sendable {
     processes = .init(wrapping: client)
     files = .init(wrapping: client)
     system = .init(wrapping: client)
+    lifecycle = .init(wrapping: client)
+    services = .init(wrapping: client)
     connections = Task { try await client.runConnections() }
   }
 

@@ -15,6 +15,13 @@ extension SandboxManager {
       throw SandboxError.wrongState(
         id: id, state: record.state, operation: "suspending", needs: "a running or paused sandbox")
     }
+    if record.state == .running, await hooks(of: record) != nil {
+      let result = try await Self.invoke(.suspend, agent: agent(id, for: "suspending"))
+      guard result.succeeded else {
+        throw SandboxError.unavailable(
+          "the suspend hook failed (exit \(result.exitCode)), so sandbox \(id) stays running: \(result.message)")
+      }
+    }
     let previous = record.state
     _ = try await store.modify(id) { try $0.state = $0.state.transition(to: .snapshotting) }
     let clock = ContinuousClock()
@@ -62,6 +69,13 @@ extension SandboxManager {
     do {
       let agent = try await machine.boot(timeout: configuration.bootTimeout)
       try await Self.makeUnique(agent)
+      if await hooks(of: record) != nil {
+        let result = try await Self.invoke(.resume, agent: agent)
+        if !result.succeeded {
+          logger.warning(
+            "the resume hook failed", metadata: ["exit": "\(result.exitCode)", "message": "\(result.message)"])
+        }
+      }
     } catch {
       // Gives the snapshot's files back, so a later resume can try again.
       await machine.kill()

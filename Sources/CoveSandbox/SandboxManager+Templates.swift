@@ -11,13 +11,19 @@ public struct TemplateRequest: Sendable {
   public var memoryMiB: Int
   /// Started in the background before the snapshot; keeps running in clones.
   public var startCommand: [String]?
-  /// Run until it exits 0; the snapshot is taken then.
+  /// Run until it exits 0; the snapshot is taken then. It is the ready hook.
   public var readyCommand: [String]?
+  /// The other lifecycle hooks, which the daemon drives for the clones.
+  public var hooks: TemplateHooks
+  /// Started (before the start and ready commands) and kept running.
+  public var services: [GuestService]
 
   public init(
     name: String, image: String? = nil, cpus: Int = 1, memoryMiB: Int = 256, startCommand: [String]? = nil,
-    readyCommand: [String]? = nil
+    readyCommand: [String]? = nil, hooks: TemplateHooks = TemplateHooks(), services: [GuestService] = []
   ) {
+    self.hooks = hooks
+    self.services = services
     self.name = name
     self.image = image
     self.cpus = cpus
@@ -47,9 +53,15 @@ extension SandboxManager {
   /// a template that fails: no VM, files or row.
   public func createTemplate(_ request: TemplateRequest) async throws -> TemplateRecord {
     try Self.validateTemplateName(request.name)
-    for command in [request.startCommand, request.readyCommand].compactMap({ $0 })
-    where command.first?.isEmpty ?? true {
-      throw SandboxError.invalidRequest("a start or ready command must name a program")
+    let commands = [request.startCommand, request.readyCommand] + request.hooks.commands.map(\.1)
+    for command in commands.compactMap({ $0 }) where command.first?.isEmpty ?? true {
+      throw SandboxError.invalidRequest("a start, ready or hook command must name a program")
+    }
+    for service in request.services where service.cmd.first?.isEmpty ?? true {
+      throw SandboxError.invalidRequest("service \(service.name) must name a program")
+    }
+    if let port = request.hooks.httpPort, !(1...65535).contains(port) {
+      throw SandboxError.invalidRequest("http_port must be 1 to 65535")
     }
     let image = request.image ?? configuration.defaultImage
     try validate(SandboxRequest(image: image, cpus: request.cpus, memoryMiB: request.memoryMiB, timeout: 1))
@@ -69,6 +81,7 @@ extension SandboxManager {
     let directory = configuration.templateDirectory + "/" + request.name
     do {
       let agent = try await machine.boot(timeout: configuration.bootTimeout)
+      try await Self.prepare(agent, ready: request.readyCommand, hooks: request.hooks, services: request.services)
       if let start = request.startCommand {
         _ = try await agent.processes.start(
           .with {
@@ -80,12 +93,13 @@ extension SandboxManager {
           for try await event in response.messages { if case .started = event.event { break } }
         }
       }
-      if let ready = request.readyCommand { try await waitUntilReady(ready, agent: agent) }
+      try await waitUntilReady(agent)
       let snapshot = try await machine.snapshot(into: directory)
       let record = TemplateRecord(
         name: request.name, image: image, cpus: request.cpus, memoryMiB: request.memoryMiB,
         startCommand: request.startCommand, readyCommand: request.readyCommand, createdAt: Date(),
-        directory: snapshot.directory, kernel: machineConfiguration.kernel, initramfs: machineConfiguration.initramfs)
+        directory: snapshot.directory, kernel: machineConfiguration.kernel, initramfs: machineConfiguration.initramfs,
+        hooks: request.hooks, services: request.services.isEmpty ? nil : request.services)
       try await store.insert(record)
       logger.info("template made", metadata: ["image": "\(image)"])
       return record
@@ -131,6 +145,8 @@ extension SandboxManager {
         id: id, state: record.state, operation: "making a template", needs: "a running or paused sandbox")
     }
     let base = try await assetConfiguration(image: record.image)
+    // A clone's guest carries its template's hooks on; so do templates of it.
+    let hooks = await hooks(of: record)
     try await claimTemplateName(name)
     defer { _ = live.withLock { $0.templatesInProgress.remove(name) } }
     _ = try await suspend(id)
@@ -143,7 +159,7 @@ extension SandboxManager {
       let template = TemplateRecord(
         name: name, image: record.image, cpus: record.cpus, memoryMiB: record.memoryMiB, startCommand: nil,
         readyCommand: nil, createdAt: Date(), directory: copy.directory, kernel: record.kernel,
-        initramfs: record.initramfs)
+        initramfs: record.initramfs, hooks: hooks, services: nil)
       try await store.insert(template)
       made = .success(template)
       logger.info("template made of a sandbox", metadata: ["template": "\(name)", "sandbox": "\(id)"])
@@ -176,42 +192,6 @@ extension SandboxManager {
         snapshot.disk, target.disk,
       ],
       package: "qemu-utils")
-  }
-
-  /// Runs `command` until it exits 0; a command that cannot run (127) or
-  /// keeps failing past the ready timeout is an error.
-  func waitUntilReady(_ command: [String], agent: AgentConnection) async throws {
-    let deadline = ContinuousClock.now + configuration.readyTimeout
-    while true {
-      let (code, stderr) = try await Self.runToExit(command, agent: agent)
-      if code == 0 { return }
-      if code == 127 { throw SandboxError.invalidRequest("the ready command cannot run: \(stderr)") }
-      guard ContinuousClock.now < deadline else {
-        throw SandboxError.invalidRequest("the ready command still fails (exit \(code)) after the ready timeout")
-      }
-      try await Task.sleep(for: .milliseconds(300))
-    }
-  }
-
-  static func runToExit(_ argv: [String], agent: AgentConnection) async throws -> (Int32, String) {
-    try await agent.processes.start(.with { $0.argv = argv }) { response in
-      var stderr = Data()
-      for try await event in response.messages {
-        switch event.event {
-        case .stderr(let data): stderr.append(data.prefix(4096 - stderr.count))
-        case .exited(let exited):
-          let code: Int32 =
-            switch exited.status {
-            case .code(let value): value
-            case .signal(let value): 128 + value
-            case nil: 1
-            }
-          return (code, String(decoding: stderr, as: UTF8.self))
-        default: break
-        }
-      }
-      return (1, "no exit status")
-    }
   }
 
   /// A clone starts as a copy of another VM: new random numbers (the kernel

@@ -17,11 +17,14 @@ public struct SandboxRequest: Sendable {
   public var metadata: [String: String]
   /// Clone this template instead of booting an image.
   public var template: String?
+  /// Given to the run hook of a template's clone (a template with hooks).
+  public var runPayload: Data?
 
   public init(
     image: String? = nil, cpus: Int = 1, memoryMiB: Int = 256, timeout: Int = 300,
-    env: [String: String] = [:], metadata: [String: String] = [:], template: String? = nil
+    env: [String: String] = [:], metadata: [String: String] = [:], template: String? = nil, runPayload: Data? = nil
   ) {
+    self.runPayload = runPayload
     self.template = template
     self.image = image
     self.cpus = cpus
@@ -118,6 +121,9 @@ public final class SandboxManager: Sendable {
       }
       template = found
     }
+    if request.runPayload != nil, template?.hooks == nil {
+      throw SandboxError.invalidRequest("a run payload needs a template with lifecycle hooks")
+    }
     if let template {
       guard request.image == nil || request.image == template.image else {
         throw SandboxError.invalidRequest("a clone of template \(template.name) has its image, \(template.image)")
@@ -159,6 +165,7 @@ public final class SandboxManager: Sendable {
           let env = Self.baseEnvironment.merging(request.env) { $1 }
           _ = try await agent.system.setEnvironment(.with { $0.env = env })
         }
+        if template?.hooks != nil { try await Self.launch(agent, payload: request.runPayload ?? Data()) }
         let started = try await store.modify(id) { try $0.state = $0.state.transition(to: .running) }
         created.increment()
         updateRunningGauge()
@@ -311,6 +318,17 @@ public final class SandboxManager: Sendable {
   /// Stops the sandbox's VM, or discards its suspended snapshot; the
   /// sandbox stays, `stopped`, with `reason`.
   public func stop(_ id: String, reason: String?) async throws {
+    let current = try await get(id)
+    if current.state == .running, await hooks(of: current) != nil,
+      let agent = try? await live.withLock({ $0.machines[id] })?.waitForAgent(timeout: .seconds(2))
+    {
+      // The workload's last word; a guest that does not give it goes anyway.
+      let result = try? await Self.invoke(.terminate, agent: agent, timeout: .seconds(10))
+      if result?.succeeded != true {
+        logger.info(
+          "terminate hook did not succeed", metadata: ["sandbox": "\(id)", "message": "\(result?.message ?? "")"])
+      }
+    }
     _ = try await store.modify(id) { record in
       record.state = try record.state.transition(to: .stopping)
       record.error = reason

@@ -65,4 +65,8 @@ public struct TemplateRecord: Codable, Sendable, Equatable, FetchableRecord, Per
   public var directory: String
   public var kernel: GuestKernel
   public var initramfs: String
+  /// Set when its guests run the lifecycle hooks (see ``TemplateHooks``).
+  public var hooks: TemplateHooks?
+  /// Started in the guest before the ready command; kept running in clones.
+  public var services: [GuestService]?
 }

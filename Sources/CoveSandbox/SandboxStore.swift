@@ -61,6 +61,12 @@ public final class SandboxStore: Sendable {
         table.add(column: "suspendedAt", .datetime)
       }
     }
+    migrator.registerMigration("v4: hooks and services") { db in
+      try db.alter(table: TemplateRecord.databaseTableName) { table in
+        table.add(column: "hooks", .jsonText)
+        table.add(column: "services", .jsonText)
+      }
+    }
     return migrator
   }
 

@@ -14,10 +14,12 @@ struct CreateSandboxBody: Decodable {
   var env: [String: String]?
   var metadata: [String: String]?
   var template: String?
+  var runPayload: String?
 
   enum CodingKeys: String, CodingKey {
     case image, cpus, timeout, env, metadata, template
     case memoryMiB = "memory_mib"
+    case runPayload = "run_payload"
   }
 }
 
@@ -28,9 +30,11 @@ struct CreateTemplateBody: Decodable {
   var memoryMiB: Int?
   var startCmd: [String]?
   var readyCmd: [String]?
+  var hooks: TemplateHooks?
+  var services: [GuestService]?
 
   enum CodingKeys: String, CodingKey {
-    case name, image, cpus
+    case name, image, cpus, hooks, services
     case memoryMiB = "memory_mib"
     case startCmd = "start_cmd"
     case readyCmd = "ready_cmd"
@@ -44,10 +48,12 @@ struct TemplateBody: ResponseEncodable {
   var memoryMiB: Int
   var startCmd: [String]?
   var readyCmd: [String]?
+  var hooks: TemplateHooks?
+  var services: [GuestService]?
   var createdAt: Date
 
   enum CodingKeys: String, CodingKey {
-    case name, image, cpus
+    case name, image, cpus, hooks, services
     case memoryMiB = "memory_mib"
     case startCmd = "start_cmd"
     case readyCmd = "ready_cmd"
@@ -61,6 +67,8 @@ struct TemplateBody: ResponseEncodable {
     memoryMiB = record.memoryMiB
     startCmd = record.startCommand
     readyCmd = record.readyCommand
+    hooks = record.hooks
+    services = record.services
     createdAt = record.createdAt
   }
 }

@@ -12,7 +12,8 @@ extension CoveAPI {
         SandboxRequest(
           image: body.image, cpus: body.cpus ?? defaults.cpus,
           memoryMiB: body.memoryMiB ?? defaults.memoryMiB, timeout: body.timeout ?? defaults.timeout,
-          env: body.env ?? [:], metadata: body.metadata ?? [:], template: body.template))
+          env: body.env ?? [:], metadata: body.metadata ?? [:], template: body.template,
+          runPayload: body.runPayload.map { Data($0.utf8) }))
       return EditedResponse(status: .created, response: SandboxBody(record))
     }
     let templates = router.group("/v1/templates")
@@ -21,7 +22,8 @@ extension CoveAPI {
       let record = try await manager.createTemplate(
         TemplateRequest(
           name: body.name, image: body.image, cpus: body.cpus ?? 1, memoryMiB: body.memoryMiB ?? 256,
-          startCommand: body.startCmd, readyCommand: body.readyCmd))
+          startCommand: body.startCmd, readyCommand: body.readyCmd, hooks: body.hooks ?? TemplateHooks(),
+          services: body.services ?? []))
       return EditedResponse(status: .created, response: TemplateBody(record))
     }
     templates.get { _, _ -> TemplateListBody in

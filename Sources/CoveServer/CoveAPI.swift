@@ -29,6 +29,7 @@ public struct CoveAPI: Sendable {
     addCommandRoutes(to: router)
     addProcessRoutes(to: router)
     addFileRoutes(to: router)
+    addHookRoutes(to: router)
     return router
   }
 

@@ -74,6 +74,7 @@ enum OpenAPIDocument {
             env: {$ref: "#/components/schemas/StringMap"}
             metadata: {$ref: "#/components/schemas/StringMap"}
             template: {type: string, description: Clone this template (its image and size) instead of booting.}
+            run_payload: {type: string, description: "Given to the run hook of a clone of a template with hooks."}
         Sandbox:
           type: object
           required: [id, image, cpus, memory_mib, state, created_at, expires_at, metadata]
@@ -194,7 +195,59 @@ enum OpenAPIDocument {
             cpus: {type: integer, minimum: 1, maximum: 64, default: 1}
             memory_mib: {type: integer, minimum: 192, maximum: 65536, default: 256}
             start_cmd: {type: array, minItems: 1, items: {type: string}, description: Started in the background; keeps running in clones.}
-            ready_cmd: {type: array, minItems: 1, items: {type: string}, description: Run until it exits 0; then the snapshot is taken.}
+            ready_cmd: {type: array, minItems: 1, items: {type: string}, description: Run until it exits 0; then the snapshot is taken. It is the ready hook.}
+            hooks: {$ref: "#/components/schemas/Hooks"}
+            services: {type: array, items: {$ref: "#/components/schemas/Service"}}
+        Hooks:
+          type: object
+          description: Lifecycle hook commands (AWS Lambda MicroVM contract), driven by the daemon for clones.
+          properties:
+            validate: {type: array, minItems: 1, items: {type: string}, description: Each time a clone starts; it must succeed.}
+            run: {type: array, minItems: 1, items: {type: string}, description: Once per clone, with run_payload on stdin.}
+            suspend: {type: array, minItems: 1, items: {type: string}, description: Before a suspend; failing refuses it.}
+            resume: {type: array, minItems: 1, items: {type: string}, description: After a resume from disk.}
+            terminate: {type: array, minItems: 1, items: {type: string}, description: Before the sandbox is stopped.}
+            http_port: {type: integer, minimum: 1, maximum: 65535, description: "The guest serves POST /aws/lambda-microvms/runtime/v1/{hook} on this port."}
+        Service:
+          type: object
+          required: [name, cmd]
+          properties:
+            name: {type: string, pattern: "^[a-z0-9][a-z0-9._-]{0,62}$"}
+            cmd: {type: array, minItems: 1, items: {type: string}}
+            user: {type: string, description: User name or uid; root when absent.}
+            group: {type: string}
+            env: {$ref: "#/components/schemas/StringMap"}
+            cwd: {type: string}
+            restart: {type: string, enum: [on-failure, always, never], default: on-failure}
+        ServiceStatus:
+          type: object
+          required: [name, state, restarts, uid, gid]
+          properties:
+            name: {type: string}
+            state: {type: string, enum: [running, backoff, exited]}
+            pid: {type: integer}
+            restarts: {type: integer}
+            last_exit: {type: integer}
+            uid: {type: integer}
+            gid: {type: integer}
+        ServiceList:
+          type: object
+          required: [services]
+          properties:
+            services: {type: array, items: {$ref: "#/components/schemas/ServiceStatus"}}
+        HookHistory:
+          type: object
+          required: [history]
+          properties:
+            history:
+              type: array
+              items:
+                type: object
+                required: [hook, outcome, at]
+                properties:
+                  hook: {type: string}
+                  outcome: {type: string, enum: [done, not_ready, already_done, failed, refused]}
+                  at: {type: string, format: date-time}
         Template:
           type: object
           required: [name, image, cpus, memory_mib, created_at]
@@ -205,6 +258,8 @@ enum OpenAPIDocument {
             memory_mib: {type: integer}
             start_cmd: {type: array, items: {type: string}}
             ready_cmd: {type: array, items: {type: string}}
+            hooks: {$ref: "#/components/schemas/Hooks"}
+            services: {type: array, items: {$ref: "#/components/schemas/Service"}}
             created_at: {type: string, format: date-time}
         TemplateList:
           type: object
@@ -449,6 +504,78 @@ enum OpenAPIDocument {
             "401": {$ref: "#/components/responses/error"}
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}/hooks/{hook}:
+        parameters:
+          - {$ref: "#/components/parameters/id"}
+          - name: hook
+            in: path
+            required: true
+            schema: {type: string, enum: [ready, validate, run, suspend, resume, terminate]}
+        post:
+          summary: Run a lifecycle hook in the sandbox; the body is its payload (stdin), the answer its stdout.
+          requestBody:
+            content:
+              application/octet-stream: {schema: {type: string, format: binary}}
+          responses:
+            "200":
+              description: Done (or done before); the command's output.
+              content:
+                application/octet-stream: {schema: {type: string, format: binary}}
+            "400": {$ref: "#/components/responses/error"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+            "422": {$ref: "#/components/responses/error"}
+            "503": {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}/hooks:
+        parameters: [{$ref: "#/components/parameters/id"}]
+        get:
+          summary: The hooks that ran in the sandbox, oldest first.
+          responses:
+            "200":
+              description: The history.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/HookHistory"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+            "503": {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}/services:
+        parameters: [{$ref: "#/components/parameters/id"}]
+        get:
+          summary: The sandbox's supervised services.
+          responses:
+            "200":
+              description: The services.
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/ServiceList"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+            "503": {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}/services/{name}/logs:
+        parameters:
+          - {$ref: "#/components/parameters/id"}
+          - name: name
+            in: path
+            required: true
+            schema: {type: string}
+          - name: tail
+            in: query
+            schema: {type: integer, minimum: 0, maximum: 1048576, default: 65536}
+        get:
+          summary: The end of a service's log (stdout and stderr).
+          responses:
+            "200":
+              description: Log text.
+              content:
+                text/plain: {schema: {type: string}}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+            "503": {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/exec:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:

@@ -24,11 +24,43 @@ extension Cove {
       @Option(help: "Started in the background before the snapshot; keeps running in clones.") var startCmd: String?
       @Option(help: "Run until it exits 0; the snapshot is taken then.") var readyCmd: String?
       @Option(help: "Snapshot this running sandbox instead of booting a VM.") var from: String?
+      @Option(help: "Validate hook: must succeed each time a clone starts.") var validateCmd: String?
+      @Option(help: "Run hook: once per clone, with its run payload on stdin.") var runCmd: String?
+      @Option(help: "Suspend hook: before a clone is suspended (failing refuses it).") var suspendCmd: String?
+      @Option(help: "Resume hook: after a clone is resumed from disk.") var resumeCmd: String?
+      @Option(help: "Terminate hook: before a clone is stopped.") var terminateCmd: String?
+      @Option(help: "Guest port for the HTTP hook contract (POST /aws/lambda-microvms/runtime/v1/HOOK).")
+      var hookPort: Int?
+      @Option(help: "A supervised service, NAME=COMMAND (repeatable); restarted when it fails.")
+      var service: [String] = []
+      @Option(help: "The user the services run as (default: root).") var serviceUser: String?
+
+      var hooks: Hooks {
+        Hooks(
+          validate: validateCmd.map(Self.shell), run: runCmd.map(Self.shell), suspend: suspendCmd.map(Self.shell),
+          resume: resumeCmd.map(Self.shell), terminate: terminateCmd.map(Self.shell), httpPort: hookPort)
+      }
+
+      static func shell(_ command: String) -> [String] { ["sh", "-c", command] }
+
+      func services() throws -> [Service] {
+        try service.map { text in
+          guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+            throw ValidationError("a service is NAME=COMMAND: \(text)")
+          }
+          return Service(
+            name: String(text[..<equals]), cmd: Self.shell(String(text[text.index(after: equals)...])),
+            user: serviceUser)
+        }
+      }
 
       func validate() throws {
-        if from != nil, image != nil || startCmd != nil || readyCmd != nil {
-          throw ValidationError("--from takes the sandbox as it is: no --image, --start-cmd or --ready-cmd")
+        let booting =
+          image != nil || startCmd != nil || readyCmd != nil || hooks != Hooks() || !service.isEmpty
+        if from != nil, booting {
+          throw ValidationError("--from takes the sandbox as it is: no image, commands, hooks or services")
         }
+        _ = try services()
       }
 
       func run() async throws {
@@ -40,8 +72,8 @@ extension Cove {
           }
           let template = try await client.client().createTemplate(
             Template(
-              name: name, image: image, cpus: cpus, memoryMiB: memory, startCmd: startCmd.map { ["sh", "-c", $0] },
-              readyCmd: readyCmd.map { ["sh", "-c", $0] }))
+              name: name, image: image, cpus: cpus, memoryMiB: memory, startCmd: startCmd.map(Self.shell),
+              readyCmd: readyCmd.map(Self.shell), hooks: hooks, services: try services()))
           if client.json { try client.printJSON(template) } else { print(template.name) }
         }
       }

@@ -10,7 +10,7 @@ struct Cove: AsyncParsableCommand {
     abstract: "Disposable Linux microVMs for running untrusted code.",
     subcommands: [
       Run.self, Serve.self, Create.self, List.self, Exec.self, Shell.self, Copy.self, Logs.self, Remove.self,
-      Pause.self, Suspend.self, Resume.self, TemplateCommand.self, Keys.self,
+      Pause.self, Suspend.self, Resume.self, TemplateCommand.self, Hook.self, ServiceCommand.self, Keys.self,
       ImageCommand.self, KernelCommand.self,
     ])
 }
