@@ -199,8 +199,24 @@ extension SandboxManager {
   static func makeUnique(_ agent: AgentConnection) async throws {
     var generator = SystemRandomNumberGenerator()
     let seed = Data((0..<64).map { _ in UInt8.random(in: 0...255, using: &generator) })
-    _ = try await agent.system.addEntropy(.with { $0.data = seed })
-    _ = try await agent.system.setClock(.with { $0.unixNs = Int64(Date().timeIntervalSince1970 * 1e9) })
+    async let entropy = agent.system.addEntropy(.with { $0.data = seed })
+    async let clock = agent.system.setClock(.with { $0.unixNs = Int64(Date().timeIntervalSince1970 * 1e9) })
+    _ = try await (entropy, clock)
+  }
+
+  /// Gives a new sandbox's guest its identity, the calls side by side: a
+  /// clone's fresh random numbers and clock, the hostname (its id), and
+  /// its environment when it has one.
+  static func setIdentity(_ agent: AgentConnection, id: String, env: [String: String], clone: Bool) async throws {
+    async let unique: Void = clone ? makeUnique(agent) : ()
+    async let named = agent.system.setHostname(.with { $0.hostname = id })
+    async let environment: Void = {
+      guard !env.isEmpty else { return }
+      // The agent replaces its defaults with what it is given: keep a PATH.
+      let merged = baseEnvironment.merging(env) { $1 }
+      _ = try await agent.system.setEnvironment(.with { $0.env = merged })
+    }()
+    _ = try await (unique, named, environment)
   }
 
   public func templates() async throws -> [TemplateRecord] { try await store.templates() }

@@ -156,20 +156,22 @@ public final class SandboxManager: Sendable {
       let machine = QEMUMachine(configuration: machineConfiguration, id: id, logger: logger)
       live.withLock { $0.machines[id] = machine }
       do {
-        let agent: AgentConnection
-        agent = try await machine.boot(timeout: configuration.bootTimeout)
-        if template != nil { try await Self.makeUnique(agent) }
-        _ = try await agent.system.setHostname(.with { $0.hostname = id })
-        if !request.env.isEmpty {
-          // The agent replaces its defaults with what it is given: keep a PATH.
-          let env = Self.baseEnvironment.merging(request.env) { $1 }
-          _ = try await agent.system.setEnvironment(.with { $0.env = env })
-        }
+        let clock = ContinuousClock()
+        let began = clock.now
+        let agent = try await machine.boot(timeout: configuration.bootTimeout)
+        let answered = clock.now
+        try await Self.setIdentity(agent, id: id, env: request.env, clone: template != nil)
         if template?.hooks != nil { try await Self.launch(agent, payload: request.runPayload ?? Data()) }
         let started = try await store.modify(id) { try $0.state = $0.state.transition(to: .running) }
         created.increment()
         updateRunningGauge()
-        logger.info("sandbox running", metadata: ["image": "\(image)", "memory_mib": "\(request.memoryMiB)"])
+        logger.info(
+          "sandbox running",
+          metadata: [
+            "image": "\(image)", "memory_mib": "\(request.memoryMiB)",
+            "boot_ms": "\(Int((answered - began) / .milliseconds(1)))",
+            "setup_ms": "\(Int((clock.now - answered) / .milliseconds(1)))",
+          ])
         return started
       } catch {
         await machine.kill()

@@ -57,13 +57,14 @@ extension Cove {
     @Option(name: .shortAndLong, help: "Environment variable, K=V (repeatable).") var env: [String] = []
     @Option(help: "Metadata, K=V (repeatable).") var metadata: [String] = []
     @Option(help: "Clone this template instead of booting an image.") var template: String?
+    @Option(help: "Given to the run hook of a clone of a template with hooks.") var runPayload: String?
 
     func run() async throws {
       await talking {
         let sandbox = try await client.client().createSandbox(
           CreateSandbox(
             image: image, cpus: cpus, memoryMiB: memory, timeout: timeout, env: try pairs(env),
-            metadata: try pairs(metadata), template: template))
+            metadata: try pairs(metadata), template: template, runPayload: runPayload))
         if client.json { try client.printJSON(sandbox) } else { print(sandbox.id) }
       }
     }
