@@ -265,7 +265,7 @@ struct ServerTests {
     #expect(daemon.qemuProcesses.isEmpty)
   }
 
-  @Test("the CLI drives the daemon: create, ls, exec, cp, logs, rm")
+  @Test("the CLI drives the daemon: create, ls, exec, cp, logs, suspend, resume, rm")
   func commandLine() async throws {
     let daemon = try await TestDaemon()
     defer { daemon.finish() }
@@ -290,6 +290,10 @@ struct ServerTests {
     #expect(try TestDaemon.run(["logs", id], environment: environment).contains("cli-marker"))
     let json = try TestDaemon.run(["ls", "--json"], environment: environment)
     #expect(json.contains(#""id" : "\#(id)""#))
+    try TestDaemon.run(["suspend", id], environment: environment)
+    #expect(try TestDaemon.run(["ls", "--state", "suspended"], environment: environment).contains(id))
+    try TestDaemon.run(["resume", id], environment: environment)
+    #expect(try TestDaemon.run(["exec", id, "--", "cat", "/tmp/copied.txt"], environment: environment) == "copied\n")
     try TestDaemon.run(["rm", id], environment: environment)
     let (missing, _, error) = try TestDaemon.runWithStatus(["rm", id], environment: environment)
     #expect(missing == 1 && error.contains("no sandbox"))
