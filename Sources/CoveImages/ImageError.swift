@@ -10,6 +10,7 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
   case imageExists(String)
   case invalidName(String)
   case invalidSource(String)
+  case io(String, String)
 
   public var description: String {
     switch self {
@@ -32,6 +33,7 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
     case .invalidName(let name):
       return "invalid image name \(name): use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
     case .invalidSource(let why): return "cannot build the image: \(why)"
+    case .io(let what, let why): return "\(what): \(why)"
     }
   }
 }

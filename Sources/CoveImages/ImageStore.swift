@@ -64,7 +64,8 @@ public struct ImageStore: Sendable {
     // ext4 metadata (inode tables, journal) takes a few percent on top.
     let megabytes = (usedBytes + usedBytes / 5 + headroom) / (1 << 20) + 16
     let path = "\(home.images)/\(name).ext4"
-    let temporary = path + ".partial-\(getpid())"
+    // Unique per build: tests build the same image from several tasks of one process.
+    let temporary = path + ".partial-\(getpid())-\(UUID().uuidString.prefix(8))"
     defer { try? FileManager.default.removeItem(atPath: temporary) }
     try await HostCommand.run(
       "mke2fs",
@@ -73,12 +74,14 @@ public struct ImageStore: Sendable {
         "\(megabytes)M",
       ],
       package: "e2fsprogs")
-    try? FileManager.default.removeItem(atPath: path)
-    try FileManager.default.moveItem(atPath: temporary, toPath: path)
+    // rename() replaces atomically; a VM using the old file keeps its inode.
+    guard rename(temporary, path) == 0 else {
+      throw ImageError.io("moving the image into place at \(path)", String(cString: strerror(errno)))
+    }
     let image = Image(
       name: name, source: source ?? "directory \(directory)", sizeBytes: megabytes << 20, created: Date(),
       path: path)
-    try Self.encoder.encode(image).write(to: URL(fileURLWithPath: recordPath(name)))
+    try Self.encoder.encode(image).write(to: URL(fileURLWithPath: recordPath(name)), options: .atomic)
     logger.info("image built", metadata: ["name": "\(name)", "size": "\(megabytes) MiB"])
     return image
   }
