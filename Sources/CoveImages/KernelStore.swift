@@ -19,7 +19,7 @@ public struct KernelStore: Sendable {
   /// The newest kernel already fetched, if any.
   public func cached() -> GuestKernel? {
     let releases = (try? FileManager.default.contentsOfDirectory(atPath: home.kernels)) ?? []
-    for release in releases.sorted().reversed() {
+    for release in releases.sorted().reversed() where !release.contains(".old-") {
       let manifest = "\(home.kernels)/\(release)/kernel.json"
       if let data = FileManager.default.contents(atPath: manifest),
         let kernel = try? JSONDecoder().decode(GuestKernel.self, from: data)
@@ -33,13 +33,15 @@ public struct KernelStore: Sendable {
   /// The cached kernel, fetching it first when there is none.
   public func kernel() async throws -> GuestKernel {
     if let kernel = cached() { return kernel }
-    return try await fetch()
+    return try await fetch(replacing: false)
   }
 
   /// Downloads the current cloud kernel package with apt and unpacks what a
-  /// guest needs from it.
+  /// guest needs from it. Without `replacing`, a kernel of the same release
+  /// that another process put in place meanwhile is kept and returned (the
+  /// first to finish wins; nobody removes a kernel another is reading).
   @discardableResult
-  public func fetch() async throws -> GuestKernel {
+  public func fetch(replacing: Bool = true) async throws -> GuestKernel {
     let package = try await currentPackage()
     logger.info("fetching the guest kernel", metadata: ["package": "\(package)"])
     let scratch = try home.scratchDirectory("kernel")
@@ -71,8 +73,21 @@ public struct KernelStore: Sendable {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     try encoder.encode(kernel).write(to: URL(fileURLWithPath: staged + "/kernel.json"))
     try FileManager.default.createDirectory(atPath: home.kernels, withIntermediateDirectories: true)
-    try? FileManager.default.removeItem(atPath: final)
-    try FileManager.default.moveItem(atPath: staged, toPath: final)
+    if rename(staged, final) != 0 {
+      guard errno == ENOTEMPTY || errno == EEXIST else {
+        throw ImageError.io("moving the kernel into place at \(final)", String(cString: strerror(errno)))
+      }
+      if !replacing, let existing = cached(), existing.release == release {
+        try? FileManager.default.removeItem(atPath: staged)
+        return existing
+      }
+      // Replacing: the old tree moves aside first, so the rename stays atomic.
+      let old = final + ".old-\(getpid())"
+      guard rename(final, old) == 0, rename(staged, final) == 0 else {
+        throw ImageError.io("replacing the kernel at \(final)", String(cString: strerror(errno)))
+      }
+      try? FileManager.default.removeItem(atPath: old)
+    }
     logger.info("guest kernel ready", metadata: ["release": "\(release)", "modules": "\(modules.count)"])
     return kernel
   }
