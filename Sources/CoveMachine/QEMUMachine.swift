@@ -124,11 +124,8 @@ public final class QEMUMachine: VirtualMachine {
     for attempt in 1...attempts {
       try await start()
       do {
-        let agent = try await waitForAgent(
+        return try await waitForAgent(
           timeout: restoring ? min(timeout, .seconds(10)) : timeout, stallLimit: stallLimit)
-        // The guest carries on: a snapshot it took over is its own now.
-        state.withLock { $0.borrowed = nil }
-        return agent
       } catch MachineError.agentTimeout where restoring && attempt < attempts {
         logger.warning("a restored guest did not answer; restoring it again", metadata: ["attempt": "\(attempt)"])
         await kill()
@@ -238,6 +235,11 @@ public final class QEMUMachine: VirtualMachine {
   }
 
   func markAgentPortOpen() { state.withLock { $0.portOpened = true } }
+
+  /// Makes the files a VM took over from its snapshot its own (see
+  /// ``MachineConfiguration/restoreTakesOver``): call once the resumed guest
+  /// is set up for good. Until then a kill gives them back to the snapshot.
+  public func keepSnapshotFiles() { state.withLock { $0.borrowed = nil } }
 
   /// Stops the vCPUs; memory, devices and processes stay as they are.
   public func pause() async throws {

@@ -43,8 +43,8 @@ public struct MachineConfiguration: Sendable {
   /// Whether a VM started from ``restore`` takes the snapshot's files over
   /// and carries on as the VM that was saved (resuming a suspended VM),
   /// instead of cloning it. Its memory and disk move into the VM's
-  /// directory once the guest answers; until then a failed start moves
-  /// them back, so the snapshot stays whole.
+  /// directory; until ``QEMUMachine/keepSnapshotFiles()`` a failed start or
+  /// a kill moves them back, so the snapshot stays whole.
   public var restoreTakesOver = false
   /// Virtio-serial ports besides the agent's, by the name the guest sees
   /// in /sys/class/virtio-ports/*/name (e.g. `org.qemu.guest_agent.0` for

@@ -77,12 +77,17 @@ extension SandboxManager {
         }
       }
     } catch {
-      // Gives the snapshot's files back, so a later resume can try again.
-      await machine.kill()
+      // A guest that answered has run on since its snapshot: save it again
+      // as it stands. One that never answered gives the files back as they
+      // were. Either way a later resume can try again.
+      var saved = false
+      if machine.isRunning { saved = (try? await machine.snapshot(into: suspendDirectory(of: id))) != nil }
+      if !saved { await machine.kill() }
       release(id)
       _ = try? await store.modify(id) { try $0.state = $0.state.transition(to: .suspended) }
       throw SandboxError.unavailable("sandbox \(id) could not be resumed and stays suspended: \(error)")
     }
+    machine.keepSnapshotFiles()
     try? FileManager.default.removeItem(atPath: suspendDirectory(of: id))
     let runDirectory = configuration.runDirectory
     let resumed = try await store.modify(id) { record in

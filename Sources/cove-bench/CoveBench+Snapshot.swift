@@ -128,6 +128,7 @@ extension CoveBench {
         let resumed = machine
         await resumes.measure {
           let agent = try await resumed.boot(timeout: .seconds(30))
+          resumed.keepSnapshotFiles()
           try await execute(first, agent: agent)
         }
         guard machine.isRunning else { break }
