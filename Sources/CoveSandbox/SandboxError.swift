@@ -15,8 +15,10 @@ public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
   case unavailable(String)
   /// A template that sandboxes (running, paused or suspended) were cloned from.
   case templateInUse(String, by: [String])
+  /// Too little free disk for a snapshot: refused before anything changed.
+  case insufficientStorage(needed: Int, free: Int, path: String)
 
-  public enum Kind: Sendable { case notFound, conflict, invalid, tooMany, unavailable, failed }
+  public enum Kind: Sendable { case notFound, conflict, invalid, tooMany, unavailable, storage, failed }
 
   public var kind: Kind {
     switch self {
@@ -26,6 +28,7 @@ public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
     case .invalidRequest: .invalid
     case .tooManySandboxes, .tooManyTemplates, .memoryBudgetExceeded: .tooMany
     case .unavailable: .unavailable
+    case .insufficientStorage: .storage
     case .bootFailed: .failed
     }
   }
@@ -45,6 +48,8 @@ public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
       "\(requested) MiB requested but only \(available) MiB of the \(budget) MiB budget is free"
     case .bootFailed(let why): "the sandbox did not start: \(why)"
     case .unavailable(let why): why
+    case .insufficientStorage(let needed, let free, let path):
+      "a snapshot needs up to \(needed) MiB free in \(path), and \(free) MiB are free; nothing was changed"
     case .templateInUse(let name, let users):
       "template \(name) is in use by \(users.joined(separator: ", ")); delete those sandboxes first"
     }

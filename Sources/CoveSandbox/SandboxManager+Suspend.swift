@@ -5,6 +5,21 @@ extension SandboxManager {
   /// Where a suspended sandbox's snapshot is kept.
   func suspendDirectory(of id: String) -> String { configuration.suspendDirectory + "/" + id }
 
+  /// Refuses, before anything changes, a snapshot that might not fit in
+  /// `directory` (made if need be): its memory file can take up to the
+  /// guest's memory, plus the disk overlay and the device state. A snapshot
+  /// that ran out of space half-way would lose the sandbox.
+  func checkRoom(forMemoryMiB memoryMiB: Int, in directory: String) throws {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    var stats = statvfs()
+    guard statvfs(directory, &stats) == 0 else { return }
+    let free = Int((UInt64(stats.f_bavail) * UInt64(stats.f_frsize)) >> 20)
+    let needed = memoryMiB + 256
+    guard free >= needed else {
+      throw SandboxError.insufficientStorage(needed: needed, free: free, path: directory)
+    }
+  }
+
   /// Saves a running or paused sandbox's memory, device state and disk to
   /// disk and ends its VM, which gives back its CPU and memory. Its timeout
   /// stands still until it is resumed, also by a later daemon.
@@ -15,6 +30,7 @@ extension SandboxManager {
       throw SandboxError.wrongState(
         id: id, state: record.state, operation: "suspending", needs: "a running or paused sandbox")
     }
+    try checkRoom(forMemoryMiB: record.memoryMiB, in: configuration.suspendDirectory)
     if record.state == .running, await hooks(of: record) != nil {
       let result = try await Self.invoke(.suspend, agent: agent(id, for: "suspending"))
       guard result.succeeded else {

@@ -145,6 +145,8 @@ extension SandboxManager {
         id: id, state: record.state, operation: "making a template", needs: "a running or paused sandbox")
     }
     let base = try await assetConfiguration(image: record.image)
+    // Room for the sandbox's snapshot and for the template's copy of it.
+    try checkRoom(forMemoryMiB: 2 * record.memoryMiB, in: configuration.templateDirectory)
     // A clone's guest carries its template's hooks on; so do templates of it.
     let hooks = await hooks(of: record)
     try await claimTemplateName(name)

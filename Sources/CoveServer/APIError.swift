@@ -63,6 +63,10 @@ public struct APIError: HTTPResponseError, Sendable {
         }
       self.init(.tooManyRequests, code: code, error.description)
     case .unavailable: self.init(.serviceUnavailable, code: "unavailable", error.description)
+    case .storage:
+      self.init(
+        HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: "insufficient_storage",
+        error.description)
     case .failed: self.init(.internalServerError, code: "boot_failed", error.description)
     }
   }

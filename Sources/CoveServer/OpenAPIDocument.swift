@@ -471,6 +471,7 @@ enum OpenAPIDocument {
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
             "503": {$ref: "#/components/responses/error"}
+            "507": {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/template:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:
@@ -492,6 +493,7 @@ enum OpenAPIDocument {
             "409": {$ref: "#/components/responses/error"}
             "429": {$ref: "#/components/responses/error"}
             "503": {$ref: "#/components/responses/error"}
+            "507": {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/logs:
         parameters: [{$ref: "#/components/parameters/id"}]
         get:

@@ -74,4 +74,31 @@ struct SuspendTests {
     let left = (try? FileManager.default.contentsOfDirectory(atPath: daemon.data + "/suspended")) ?? []
     #expect(left.isEmpty, "suspended snapshots left: \(left)")
   }
+
+  /// Whether this process may mount a tmpfs (root with CAP_SYS_ADMIN).
+  static var canMount: Bool {
+    let probe = NSTemporaryDirectory() + "cove-mount-probe-\(getpid())"
+    try? FileManager.default.createDirectory(atPath: probe, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: probe) }
+    guard mount("tmpfs", probe, "tmpfs", 0, "size=1m") == 0 else { return false }
+    umount(probe)
+    return true
+  }
+
+  @Test(
+    "a suspend that might not fit on disk is refused with 507 before anything changes", .enabled(if: canMount))
+  func suspendWithoutRoom() async throws {
+    let daemon = try await TestDaemon(arguments: ["--default-image", "busybox"])
+    defer { daemon.finish() }
+    let small = daemon.data + "/suspended"
+    try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
+    #expect(mount("tmpfs", small, "tmpfs", 0, "size=64m") == 0)
+    defer { umount(small) }
+    let sandbox = try await daemon.client.createSandbox(CreateSandbox(image: "busybox"))
+    let refused = try await daemon.raw(.POST, "/v1/sandboxes/\(sandbox.id)/suspend")
+    #expect(refused.status == 507 && refused.body.contains("insufficient_storage"))
+    #expect(try await daemon.client.sandbox(sandbox.id).state == "running")
+    #expect(try await daemon.client.exec(sandbox.id, Command(["true"])).exitCode == 0)
+    try await daemon.client.deleteSandbox(sandbox.id)
+  }
 }
