@@ -53,6 +53,8 @@ public struct KernelStore: Sendable {
     try await HostCommand.run("dpkg-deb", ["-x", "\(scratch)/\(deb)", "\(scratch)/tree"], package: "dpkg")
     let release = String(package.dropFirst("linux-image-".count))
     let staged = try home.scratchDirectory("kernel-\(release)")
+    // Gone once renamed into place; left behind only by a failure.
+    defer { try? FileManager.default.removeItem(atPath: staged) }
     let stagedModules = staged + "/modules"
     try FileManager.default.createDirectory(atPath: stagedModules, withIntermediateDirectories: true)
     try FileManager.default.copyItem(atPath: "\(scratch)/tree/boot/vmlinuz-\(release)", toPath: staged + "/vmlinuz")
@@ -77,14 +79,16 @@ public struct KernelStore: Sendable {
       guard errno == ENOTEMPTY || errno == EEXIST else {
         throw ImageError.io("moving the kernel into place at \(final)", String(cString: strerror(errno)))
       }
-      if !replacing, let existing = cached(), existing.release == release {
-        try? FileManager.default.removeItem(atPath: staged)
-        return existing
-      }
+      if !replacing, let existing = cached(), existing.release == release { return existing }
       // Replacing: the old tree moves aside first, so the rename stays atomic.
       let old = final + ".old-\(getpid())"
-      guard rename(final, old) == 0, rename(staged, final) == 0 else {
-        throw ImageError.io("replacing the kernel at \(final)", String(cString: strerror(errno)))
+      guard rename(final, old) == 0 else {
+        throw ImageError.io("moving the old kernel aside at \(final)", String(cString: strerror(errno)))
+      }
+      guard rename(staged, final) == 0 else {
+        let reason = String(cString: strerror(errno))
+        rename(old, final)
+        throw ImageError.io("replacing the kernel at \(final)", reason)
       }
       try? FileManager.default.removeItem(atPath: old)
     }

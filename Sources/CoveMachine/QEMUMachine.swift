@@ -21,8 +21,8 @@ public final class QEMUMachine: VirtualMachine {
     /// Set for a VM taken over from an earlier Cove process: its guest opened
     /// the agent port long ago, and QMP does not repeat old events.
     var portOpened = false
-    /// The snapshot whose files a VM that takes one over holds until its
-    /// guest answers (see ``MachineConfiguration/restoreTakesOver``).
+    /// The snapshot whose files a VM that takes one over holds until
+    /// ``keepSnapshotFiles()`` (see ``MachineConfiguration/restoreTakesOver``).
     var borrowed: MachineSnapshot?
   }
   private let state: Mutex<State>

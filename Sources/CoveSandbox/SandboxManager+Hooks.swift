@@ -17,20 +17,26 @@ public struct HookResult: Sendable {
   public var message: String
 
   init(_ response: Cove_Agent_V1_InvokeHookResponse) {
-    outcome =
-      switch response.outcome {
-      case .done: .done
-      case .notReady: .notReady
-      case .alreadyDone: .alreadyDone
-      case .refused: .refused
-      case .failed, .unspecified, .UNRECOGNIZED: .failed
-      }
+    outcome = Outcome(response.outcome)
     exitCode = response.exitCode
     output = response.output
     message = response.message
   }
 
   public var succeeded: Bool { outcome == .done || outcome == .alreadyDone }
+}
+
+extension HookResult.Outcome {
+  init(_ outcome: Cove_Agent_V1_HookOutcome) {
+    self =
+      switch outcome {
+      case .done: .done
+      case .notReady: .notReady
+      case .alreadyDone: .alreadyDone
+      case .refused: .refused
+      case .failed, .unspecified, .UNRECOGNIZED: .failed
+      }
+  }
 }
 
 /// One hook that ran (or was refused) in a sandbox.
@@ -136,7 +142,7 @@ extension SandboxManager {
     return status.history.map { record in
       HookRecord(
         hook: names[record.hook] ?? "unknown",
-        outcome: HookResult(.with { $0.outcome = record.outcome }).outcome,
+        outcome: HookResult.Outcome(record.outcome),
         at: Date(timeIntervalSince1970: Double(record.unixMs) / 1000))
     }
   }

@@ -31,11 +31,14 @@ extension SandboxManager {
         id: id, state: record.state, operation: "suspending", needs: "a running or paused sandbox")
     }
     try checkRoom(forMemoryMiB: record.memoryMiB, in: configuration.suspendDirectory)
-    if record.state == .running, await hooks(of: record) != nil {
+    let hasHooks = await hooks(of: record) != nil
+    let hooked = record.state == .running && hasHooks
+    if hooked {
       let result = try await Self.invoke(.suspend, agent: agent(id, for: "suspending"))
       guard result.succeeded else {
         throw SandboxError.unavailable(
-          "the suspend hook failed (exit \(result.exitCode)), so sandbox \(id) stays running: \(result.message)")
+          "the suspend hook answered \(result.outcome.rawValue) (exit \(result.exitCode)), so sandbox \(id) "
+            + "stays running: \(result.message)")
       }
     }
     let previous = record.state
@@ -47,9 +50,13 @@ extension SandboxManager {
     } catch {
       try? FileManager.default.removeItem(atPath: suspendDirectory(of: id))
       if machine.isRunning {
-        // Saving failed before QEMU let go: the VM is whole, only stopped.
+        // Saving failed before QEMU let go: the VM is whole, only stopped,
+        // and its workload, told it was being suspended, hears it goes on.
         if previous == .running { try? await machine.resume() }
         _ = try? await store.modify(id) { try $0.state = $0.state.transition(to: previous) }
+        if hooked, let agent = try? await machine.waitForAgent(timeout: .seconds(5)) {
+          _ = try? await Self.invoke(.resume, agent: agent)
+        }
         throw SandboxError.unavailable("sandbox \(id) could not be suspended: \(error)")
       }
       await markDead(id, machine: machine)

@@ -171,8 +171,10 @@ extension SandboxManager {
     }
     do {
       _ = try await resume(id)
+      // A paused sandbox goes back to being paused.
+      if record.state == .paused { _ = try await pause(id) }
     } catch {
-      logger.warning("the sandbox stays suspended", metadata: ["sandbox": "\(id)", "error": "\(error)"])
+      logger.warning("the sandbox did not come back as it was", metadata: ["sandbox": "\(id)", "error": "\(error)"])
     }
     return try made.get()
   }

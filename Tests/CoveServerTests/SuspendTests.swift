@@ -69,6 +69,12 @@ struct SuspendTests {
     try await client.deleteSandbox(clone.id)
     #expect(!FileManager.default.fileExists(atPath: daemon.data + "/suspended/\(clone.id)"))
     try await client.deleteTemplate("from-running")
+    // A paused sandbox is paused again once its template is made.
+    _ = try await client.pause(id)
+    _ = try await client.createTemplate(from: id, name: "from-paused")
+    #expect(try await client.sandbox(id).state == "paused")
+    #expect(try await client.resume(id).state == "running")
+    try await client.deleteTemplate("from-paused")
     try await client.deleteSandbox(id)
     #expect(daemon.qemuProcesses.isEmpty)
     let left = (try? FileManager.default.contentsOfDirectory(atPath: daemon.data + "/suspended")) ?? []
