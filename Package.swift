@@ -65,6 +65,8 @@ let package = Package(
         .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
       ]
     ),
+    // JSON shapes the API, its client and the store share; no dependencies.
+    .target(name: "CoveAPIModels"),
     // Host side: guest kernels, initramfs, root filesystem images.
     .target(
       name: "CoveImages",
@@ -93,6 +95,7 @@ let package = Package(
     .target(
       name: "CoveSandbox",
       dependencies: [
+        "CoveAPIModels",
         "CoveImages",
         "CoveMachine",
         "CoveAgentProto",
@@ -107,6 +110,7 @@ let package = Package(
     .target(
       name: "CoveServer",
       dependencies: [
+        "CoveAPIModels",
         "CoveSandbox",
         "CoveMachine",
         "CoveAgentProto",
@@ -122,6 +126,7 @@ let package = Package(
     .target(
       name: "CoveClient",
       dependencies: [
+        "CoveAPIModels",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         .product(name: "NIOCore", package: "swift-nio"),
@@ -135,6 +140,7 @@ let package = Package(
     .executableTarget(
       name: "cove",
       dependencies: [
+        "CoveAPIModels",
         "CoveImages",
         "CoveMachine",
         "CoveSandbox",
@@ -176,7 +182,7 @@ let package = Package(
     .testTarget(
       name: "CoveServerTests",
       dependencies: [
-        "CoveSandbox", "CoveServer", "CoveClient", "CoveMachine", "CCoveSystem", "cove",
+        "CoveAPIModels", "CoveSandbox", "CoveServer", "CoveClient", "CoveMachine", "CCoveSystem", "cove",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),

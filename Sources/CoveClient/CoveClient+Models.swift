@@ -1,3 +1,4 @@
+import CoveAPIModels
 import Foundation
 
 /// What can go wrong talking to `cove serve`.
@@ -48,59 +49,6 @@ public struct CreateSandbox: Codable, Sendable {
   }
 }
 
-/// A template's lifecycle hook commands (ready is its ready command).
-public struct Hooks: Codable, Sendable, Equatable {
-  public var validate: [String]?
-  public var run: [String]?
-  public var suspend: [String]?
-  public var resume: [String]?
-  public var terminate: [String]?
-  /// The guest port of the HTTP contract (`POST /aws/lambda-microvms/runtime/v1/{hook}`).
-  public var httpPort: Int?
-
-  public init(
-    validate: [String]? = nil, run: [String]? = nil, suspend: [String]? = nil, resume: [String]? = nil,
-    terminate: [String]? = nil, httpPort: Int? = nil
-  ) {
-    self.validate = validate
-    self.run = run
-    self.suspend = suspend
-    self.resume = resume
-    self.terminate = terminate
-    self.httpPort = httpPort
-  }
-
-  enum CodingKeys: String, CodingKey {
-    case validate, run, suspend, resume, terminate
-    case httpPort = "http_port"
-  }
-}
-
-/// A supervised service a template's guests keep running.
-public struct Service: Codable, Sendable, Equatable {
-  public var name: String
-  public var cmd: [String]
-  public var user: String?
-  public var group: String?
-  public var env: [String: String]?
-  public var cwd: String?
-  /// on-failure (the default), always or never.
-  public var restart: String?
-
-  public init(
-    name: String, cmd: [String], user: String? = nil, group: String? = nil, env: [String: String]? = nil,
-    cwd: String? = nil, restart: String? = nil
-  ) {
-    self.name = name
-    self.cmd = cmd
-    self.user = user
-    self.group = group
-    self.env = env
-    self.cwd = cwd
-    self.restart = restart
-  }
-}
-
 /// A service as it runs in a sandbox.
 public struct ServiceStatus: Codable, Sendable, Equatable {
   public var name: String
@@ -141,13 +89,13 @@ public struct Template: Codable, Sendable, Equatable {
   public var memoryMiB: Int
   public var startCmd: [String]?
   public var readyCmd: [String]?
-  public var hooks: Hooks?
-  public var services: [Service]?
+  public var hooks: TemplateHooks?
+  public var services: [GuestService]?
   public var createdAt: Date?
 
   public init(
     name: String, image: String? = nil, cpus: Int = 1, memoryMiB: Int = 256, startCmd: [String]? = nil,
-    readyCmd: [String]? = nil, hooks: Hooks? = nil, services: [Service]? = nil
+    readyCmd: [String]? = nil, hooks: TemplateHooks? = nil, services: [GuestService]? = nil
   ) {
     self.hooks = hooks
     self.services = services

@@ -1,3 +1,4 @@
+import CoveAPIModels
 import CoveAgentProto
 import CoveImages
 import CoveMachine

@@ -1,3 +1,4 @@
+import CoveAPIModels
 import CoveImages
 import Foundation
 import GRDB

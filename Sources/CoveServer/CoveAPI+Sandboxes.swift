@@ -1,3 +1,4 @@
+import CoveAPIModels
 import CoveSandbox
 import Foundation
 import Hummingbird

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CoveAPIModels
 import CoveClient
 import Foundation
 
@@ -35,20 +36,20 @@ extension Cove {
       var service: [String] = []
       @Option(help: "The user the services run as (default: root).") var serviceUser: String?
 
-      var hooks: Hooks {
-        Hooks(
+      var hooks: TemplateHooks {
+        TemplateHooks(
           validate: validateCmd.map(Self.shell), run: runCmd.map(Self.shell), suspend: suspendCmd.map(Self.shell),
           resume: resumeCmd.map(Self.shell), terminate: terminateCmd.map(Self.shell), httpPort: hookPort)
       }
 
       static func shell(_ command: String) -> [String] { ["sh", "-c", command] }
 
-      func services() throws -> [Service] {
+      func services() throws -> [GuestService] {
         try service.map { text in
           guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
             throw ValidationError("a service is NAME=COMMAND: \(text)")
           }
-          return Service(
+          return GuestService(
             name: String(text[..<equals]), cmd: Self.shell(String(text[text.index(after: equals)...])),
             user: serviceUser)
         }
@@ -56,7 +57,7 @@ extension Cove {
 
       func validate() throws {
         let booting =
-          image != nil || startCmd != nil || readyCmd != nil || hooks != Hooks() || !service.isEmpty
+          image != nil || startCmd != nil || readyCmd != nil || hooks != TemplateHooks() || !service.isEmpty
         if from != nil, booting {
           throw ValidationError("--from takes the sandbox as it is: no image, commands, hooks or services")
         }

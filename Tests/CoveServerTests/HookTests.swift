@@ -1,3 +1,4 @@
+import CoveAPIModels
 import CoveClient
 import Foundation
 import Testing
@@ -22,14 +23,14 @@ struct HookTests {
     let template = try await client.createTemplate(
       Template(
         name: "hooked", readyCmd: ready,
-        hooks: Hooks(
+        hooks: TemplateHooks(
           validate: Self.noting("validate"), run: ["sh", "-c", "echo run:$(cat) >> /tmp/hooks; echo ran"],
           suspend: Self.noting("suspend"), resume: Self.noting("resume"), terminate: Self.noting("terminate"),
           httpPort: 9100),
         services: [
-          Service(
+          GuestService(
             name: "idle", cmd: ["sh", "-c", "id -u; echo $HOME $XDG_RUNTIME_DIR; exec sleep 600"], user: "nobody"),
-          Service(name: "flaky", cmd: ["sh", "-c", "echo try; exit 3"]),
+          GuestService(name: "flaky", cmd: ["sh", "-c", "echo try; exit 3"]),
         ]))
     #expect(template.hooks?.httpPort == 9100 && template.services?.count == 2)
     let clone = try await client.createSandbox(CreateSandbox(template: "hooked", runPayload: "hello"))

@@ -1,4 +1,5 @@
-import CoveAgentProto
+/// JSON shapes that the API, its Swift client and the daemon's store
+/// share, written once. No dependencies, so the client stays light.
 
 /// The commands a template's guests run at the lifecycle hooks besides
 /// ready (which is the template's ready command), after the AWS Lambda
@@ -32,24 +33,6 @@ public struct TemplateHooks: Codable, Sendable, Equatable {
     self.terminate = terminate
     self.httpPort = httpPort
   }
-
-  var commands: [(Cove_Agent_V1_Hook, [String]?)] {
-    [(.validate, validate), (.run, run), (.suspend, suspend), (.resume, resume), (.terminate, terminate)]
-  }
-
-  /// What the agent is configured with: these commands and `ready`.
-  func configuration(ready: [String]?) -> Cove_Agent_V1_ConfigureLifecycleRequest {
-    .with { request in
-      request.hooks = ([(Cove_Agent_V1_Hook.ready, ready)] + commands).compactMap { hook, argv in
-        argv.map { argv in
-          .with {
-            $0.hook = hook; $0.command.argv = argv
-          }
-        }
-      }
-      request.httpPort = UInt32(httpPort ?? 0)
-    }
-  }
 }
 
 /// A long-running process a template's guests keep running, restarted by
@@ -67,6 +50,7 @@ public struct GuestService: Codable, Sendable, Equatable {
   public var group: String?
   public var env: [String: String]?
   public var cwd: String?
+  /// on-failure when nil.
   public var restart: Restart?
 
   public init(
@@ -80,22 +64,5 @@ public struct GuestService: Codable, Sendable, Equatable {
     self.env = env
     self.cwd = cwd
     self.restart = restart
-  }
-
-  var spec: Cove_Agent_V1_ServiceSpec {
-    .with { spec in
-      spec.name = name
-      spec.argv = cmd
-      spec.user = user ?? ""
-      spec.group = group ?? ""
-      spec.env = env ?? [:]
-      spec.cwd = cwd ?? ""
-      spec.restart =
-        switch restart ?? .onFailure {
-        case .onFailure: .restartOnFailure
-        case .always: .restartAlways
-        case .never: .restartNever
-        }
-    }
   }
 }
