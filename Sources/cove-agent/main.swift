@@ -14,7 +14,7 @@ if isInit { GuestInit.mountProc() }
 cove_catch_termination_signals()
 
 let usage = """
-  usage: cove-agent serve --listen unix:PATH
+  usage: cove-agent serve --listen unix:PATH [--serial-port DEVICE]
          cove-agent version
   As PID 1 (the /init of a Cove guest) it takes no arguments.
 
@@ -36,6 +36,7 @@ func fail(_ message: String) -> Never {
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let socketPath: String
+var serialPort: SerialPortSessions? = nil
 if isInit {
   GuestInit(logger: logger).run()
   socketPath = "/run/cove-agent.sock"
@@ -45,11 +46,22 @@ if isInit {
     print(SystemService.version)
     exit(0)
   case "serve":
-    guard arguments.count == 3, arguments[1] == "--listen", arguments[2].hasPrefix("unix:") else {
+    guard arguments.count == 3 || arguments.count == 5, arguments[1] == "--listen", arguments[2].hasPrefix("unix:")
+    else {
       fail("serve needs --listen unix:PATH\n\(usage)")
     }
     socketPath = String(arguments[2].dropFirst("unix:".count))
     guard !socketPath.isEmpty, socketPath.utf8.count < 108 else { fail("the socket path must be 1 to 107 bytes") }
+    if arguments.count == 5 {
+      // A character device to serve as the guest serves its virtio-serial
+      // port (tests use a pseudo-terminal).
+      guard arguments[3] == "--serial-port" else { fail(usage) }
+      do {
+        serialPort = try SerialPortSessions(path: arguments[4], logger: logger)
+      } catch {
+        fail("\(error)")
+      }
+    }
     // Orphans of the processes it starts become its children, to be reaped.
     _ = cove_become_subreaper()
   default:
@@ -58,13 +70,14 @@ if isInit {
 }
 
 if isInit { logger.info("init done", metadata: ["uptime": "\(GuestInit.uptime)"]) }
-let server = AgentServer(socketPath: socketPath, initMode: isInit, logger: logger)
+var server = AgentServer(socketPath: socketPath, initMode: isInit, logger: logger)
+server.serialPort = serialPort
 if isInit {
   // The host reaches the agent through the virtio-serial port, and through
-  // vsock where the guest has it; both relay to the agent's Unix socket.
-  // This runs here, on the main thread, and not in a Task: with one vCPU the
-  // concurrency pool has one thread, which the server's start-up holds, and
-  // the host would wait that long for the port to open.
+  // vsock where the guest has it. The port is opened here, on the main
+  // thread and not in a Task: with one vCPU the concurrency pool has one
+  // thread, which the server's start-up holds, and what the host sent
+  // before the port was open would be lost.
   var port: String? = nil
   for _ in 0..<500 {
     port = VirtioPorts.device(named: "org.cove.agent")
@@ -73,12 +86,15 @@ if isInit {
   }
   if let port {
     logger.info("agent port found", metadata: ["port": "\(port)", "uptime": "\(GuestInit.uptime)"])
-    let err = cove_bridge_serial_port(port, socketPath)
-    if err != 0 { logger.error("cannot open the agent port", metadata: ["port": "\(port)", "errno": "\(err)"]) }
+    do {
+      server.serialPort = try SerialPortSessions(path: port, logger: logger)
+    } catch {
+      logger.error("cannot open the agent port", metadata: ["port": "\(port)", "error": "\(error)"])
+    }
   } else {
     logger.error("no virtio-serial port named org.cove.agent")
   }
-  _ = cove_bridge_vsock(1024, socketPath)
+  server.vsockPort = 1024
 }
 do {
   try await server.run()

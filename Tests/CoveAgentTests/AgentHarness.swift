@@ -24,14 +24,14 @@ final class AgentHarness: Sendable {
     return root.appendingPathComponent(".build/debug/cove-agent").path
   }
 
-  /// Starts an agent, optionally under a command prefix such as `unshare --uts`
-  /// and with more environment variables.
-  init(prefix: [String] = [], environment: [String: String] = [:]) throws {
+  /// Starts an agent, optionally under a command prefix such as `unshare --uts`,
+  /// with more arguments to `serve` and more environment variables.
+  init(prefix: [String] = [], arguments: [String] = [], environment: [String: String] = [:]) throws {
     directory = NSTemporaryDirectory() + "cove-agent-test-" + UUID().uuidString.prefix(8)
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     socketPath = directory + "/agent.sock"
     let process = Foundation.Process()
-    let argv = prefix + [Self.binary, "serve", "--listen", "unix:" + socketPath]
+    let argv = prefix + [Self.binary, "serve", "--listen", "unix:" + socketPath] + arguments
     process.executableURL = URL(fileURLWithPath: prefix.isEmpty ? argv[0] : "/usr/bin/env")
     process.arguments = prefix.isEmpty ? Array(argv.dropFirst()) : argv
     process.environment = [

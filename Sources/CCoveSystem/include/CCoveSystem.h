@@ -54,6 +54,4 @@ int cove_set_hostname(const char *name, size_t length);
 /// `gateway`, adds a default route through it. 0 or an errno.
 int cove_configure_interface(const char *name, const char *address, int prefix, const char *gateway);
 
-#include "CCoveBridge.h"
-
 #endif

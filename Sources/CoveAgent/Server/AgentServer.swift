@@ -1,7 +1,7 @@
 import CCoveSystem
 import CoveAgentProto
 import GRPCCore
-import GRPCNIOTransportHTTP2Posix
+import GRPCNIOTransportHTTP2TransportServices
 import Logging
 import NIOPosix
 
@@ -12,10 +12,13 @@ import NIOPosix
 #endif
 
 /// Puts the agent together: one event loop thread, the supervisor and the
-/// services behind one gRPC server on a Unix socket (and the lifecycle
-/// hooks' HTTP listener, when one is configured, on the same event loop).
+/// services behind one gRPC server on a Unix socket, and on the serial port
+/// and vsock when it has them (and the lifecycle hooks' HTTP listener, when
+/// one is configured, on the same event loop).
 public struct AgentServer {
   public var socketPath: String
+  public var serialPort: SerialPortSessions?
+  public var vsockPort: UInt32?
   public var initMode: Bool
   public var limits = AgentLimits()
   public var logger: Logger
@@ -44,14 +47,13 @@ public struct AgentServer {
     }
     let supervisor = ProcessSupervisor(limits: limits, group: group, environment: environment, logger: logger)
     let limits = self.limits
-    let transport = HTTP2ServerTransport.Posix(
-      address: .unixDomainSocket(path: socketPath),
-      transportSecurity: .plaintext,
-      config: .defaults { config in
-        config.rpc.maxRequestPayloadSize = limits.maxMessageBytes
-      },
-      eventLoopGroup: group
-    )
+    var config = HTTP2ServerTransport.Custom<AgentListener>.Config.defaults
+    config.rpc.maxRequestPayloadSize = limits.maxMessageBytes
+    var endpoints: [AgentEndpoint] = [.unix(socketPath)]
+    if let serialPort { endpoints.append(.serialPort(serialPort)) }
+    if let vsockPort { endpoints.append(.vsock(vsockPort)) }
+    let transport = HTTP2ServerTransport.Custom(
+      listenerFactory: AgentListener(loop: group.next(), endpoints: endpoints, logger: logger), config: config)
     let initMode = self.initMode
     let logger = self.logger
     let stopper = ServerStopper()
@@ -81,20 +83,17 @@ public struct AgentServer {
     )
     stopper.set(server)
     startSignalThread(supervisor: supervisor, stopper: stopper)
-    unlinkStaleSocket()
     logger.info(
       "serving",
-      metadata: ["socket": "\(socketPath)", "init": "\(initMode)", "uptime": "\(initMode ? GuestInit.uptime : "-")"])
+      metadata: [
+        "socket": "\(socketPath)", "port": "\(serialPort?.path ?? "-")", "init": "\(initMode)",
+        "uptime": "\(initMode ? GuestInit.uptime : "-")",
+      ])
     try await server.serve()
     supervisor.killAll()
     try? await hookListener.listen(on: 0)
     unlink(socketPath)
     try? await group.shutdownGracefully()
-  }
-
-  private func unlinkStaleSocket() {
-    var st = stat()
-    if lstat(socketPath, &st) == 0, (st.st_mode & S_IFMT) == S_IFSOCK { unlink(socketPath) }
   }
 
   /// A thread that waits for SIGTERM, SIGINT or SIGHUP (caught by the
