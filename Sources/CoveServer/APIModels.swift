@@ -4,25 +4,18 @@ import CoveSandbox
 import Foundation
 import Hummingbird
 
-// The JSON shapes of the API. Field names are snake_case on the wire;
-// openapi.yaml (OpenAPIDocument.swift) documents each of them.
+// The JSON shapes of the API that only the server has: request bodies and
+// answers the Swift client does not read. The shapes the client shares live
+// in CoveAPIModels. Field names are snake_case on the wire; openapi.yaml
+// (OpenAPIDocument.swift) documents each of them.
 
-struct CreateSandboxBody: Decodable {
-  var image: String?
-  var cpus: Int?
-  var memoryMiB: Int?
-  var timeout: Int?
-  var env: [String: String]?
-  var metadata: [String: String]?
-  var template: String?
-  var runPayload: String?
-
-  enum CodingKeys: String, CodingKey {
-    case image, cpus, timeout, env, metadata, template
-    case memoryMiB = "memory_mib"
-    case runPayload = "run_payload"
-  }
-}
+extension Sandbox: ResponseEncodable {}
+extension SandboxList: ResponseEncodable {}
+extension Template: ResponseEncodable {}
+extension TemplateList: ResponseEncodable {}
+extension ExecResult: ResponseEncodable {}
+extension HookHistory: ResponseEncodable {}
+extension ServiceList: ResponseEncodable {}
 
 struct CreateTemplateBody: Decodable {
   var name: String
@@ -42,35 +35,12 @@ struct CreateTemplateBody: Decodable {
   }
 }
 
-struct TemplateBody: ResponseEncodable {
-  var name: String
-  var image: String
-  var cpus: Int
-  var memoryMiB: Int
-  var startCmd: [String]?
-  var readyCmd: [String]?
-  var hooks: TemplateHooks?
-  var services: [GuestService]?
-  var createdAt: Date
-
-  enum CodingKeys: String, CodingKey {
-    case name, image, cpus, hooks, services
-    case memoryMiB = "memory_mib"
-    case startCmd = "start_cmd"
-    case readyCmd = "ready_cmd"
-    case createdAt = "created_at"
-  }
-
+extension Template {
   init(_ record: TemplateRecord) {
-    name = record.name
-    image = record.image
-    cpus = record.cpus
-    memoryMiB = record.memoryMiB
-    startCmd = record.startCommand
-    readyCmd = record.readyCommand
-    hooks = record.hooks
-    services = record.services
-    createdAt = record.createdAt
+    self.init(
+      name: record.name, image: record.image, cpus: record.cpus, memoryMiB: record.memoryMiB,
+      startCmd: record.startCommand, readyCmd: record.readyCommand, hooks: record.hooks, services: record.services,
+      createdAt: record.createdAt)
   }
 }
 
@@ -79,66 +49,20 @@ struct SandboxTemplateBody: Decodable {
   var name: String
 }
 
-struct TemplateListBody: ResponseEncodable {
-  var templates: [TemplateBody]
-}
-
-struct SandboxBody: ResponseEncodable {
-  var id: String
-  var image: String
-  var cpus: Int
-  var memoryMiB: Int
-  var state: String
-  var createdAt: Date
-  var expiresAt: Date
-  var metadata: [String: String]
-  var error: String?
-  var template: String?
-  var suspendedAt: Date?
-
-  enum CodingKeys: String, CodingKey {
-    case id, image, cpus, state, metadata, error, template
-    case memoryMiB = "memory_mib"
-    case createdAt = "created_at"
-    case expiresAt = "expires_at"
-    case suspendedAt = "suspended_at"
-  }
-
+extension Sandbox {
   init(_ record: SandboxRecord) {
-    id = record.id
-    image = record.image
-    cpus = record.cpus
-    memoryMiB = record.memoryMiB
-    state = record.state.rawValue
-    createdAt = record.createdAt
-    expiresAt = record.expiresAt
-    metadata = record.metadata
-    error = record.error
-    template = record.template
-    suspendedAt = record.suspendedAt
+    self.init(
+      id: record.id, image: record.image, cpus: record.cpus, memoryMiB: record.memoryMiB, state: record.state.rawValue,
+      createdAt: record.createdAt, expiresAt: record.expiresAt, metadata: record.metadata, error: record.error,
+      template: record.template, suspendedAt: record.suspendedAt)
   }
-}
-
-struct SandboxListBody: ResponseEncodable {
-  var sandboxes: [SandboxBody]
 }
 
 struct TimeoutBody: Decodable {
   var timeout: Int
 }
 
-/// A command to run: for exec, exec/stream and background processes.
-struct CommandBody: Decodable {
-  var cmd: [String]
-  var env: [String: String]?
-  var cwd: String?
-  var user: String?
-  var timeout: Int?
-  /// Text given to the command's standard input, which is then closed.
-  var stdin: String?
-  /// For background processes: a name to find it by.
-  var tag: String?
-
+extension Command {
   func startRequest(background: Bool = false) throws(APIError) -> Cove_Agent_V1_StartRequest {
     guard let program = cmd.first, !program.isEmpty else { throw .badRequest("cmd must name a program") }
     if let timeout, timeout < 0 || timeout > 86_400 { throw .badRequest("timeout must be 0 to 86400 seconds") }
@@ -152,24 +76,6 @@ struct CommandBody: Decodable {
       $0.background = background
       $0.stdin = stdin != nil
     }
-  }
-}
-
-struct ExecResultBody: ResponseEncodable {
-  var stdout: String
-  var stderr: String
-  var exitCode: Int32
-  var signal: Int32?
-  var timedOut: Bool
-  /// True when stdout and stderr are base64 because one was not UTF-8.
-  var base64: Bool
-  /// True when output past the limit was dropped.
-  var truncated: Bool
-
-  enum CodingKeys: String, CodingKey {
-    case stdout, stderr, signal, base64, truncated
-    case exitCode = "exit_code"
-    case timedOut = "timed_out"
   }
 }
 

@@ -1,3 +1,4 @@
+import CoveAPIModels
 import CoveAgentProto
 import CoveMachine
 import Foundation
@@ -10,8 +11,8 @@ extension CoveAPI {
   static let execOutputLimit = 16 << 20
 
   func addCommandRoutes(to router: Router<CoveRequestContext>) {
-    router.post("/v1/sandboxes/{id}/exec") { request, context -> ExecResultBody in
-      let body = try await request.decode(as: CommandBody.self, context: context)
+    router.post("/v1/sandboxes/{id}/exec") { request, context -> ExecResult in
+      let body = try await request.decode(as: Command.self, context: context)
       let start = try body.startRequest()
       let agent = try await manager.agent(Self.sandboxID(context), for: "exec")
       let collected = Mutex(CollectedOutput())
@@ -24,7 +25,7 @@ extension CoveAPI {
       return result
     }
     router.post("/v1/sandboxes/{id}/exec/stream") { request, context -> Response in
-      let body = try await request.decode(as: CommandBody.self, context: context)
+      let body = try await request.decode(as: Command.self, context: context)
       let start = try body.startRequest()
       let agent = try await manager.agent(Self.sandboxID(context), for: "exec")
       return ServerSentEvents.response { send in
@@ -103,7 +104,7 @@ struct CollectedOutput {
   var stdout = Data()
   var stderr = Data()
   var truncated = false
-  var result: ExecResultBody?
+  var result: ExecResult?
 
   mutating func add(_ event: Cove_Agent_V1_ProcessEvent) {
     switch event.event {
@@ -113,7 +114,7 @@ struct CollectedOutput {
       let status = ExitStatus(exited)
       let text = (String(validating: stdout, as: UTF8.self), String(validating: stderr, as: UTF8.self))
       let base64 = text.0 == nil || text.1 == nil
-      result = ExecResultBody(
+      result = ExecResult(
         stdout: text.0.flatMap { base64 ? nil : $0 } ?? stdout.base64EncodedString(),
         stderr: text.1.flatMap { base64 ? nil : $0 } ?? stderr.base64EncodedString(), exitCode: status.code,
         signal: status.signal, timedOut: exited.timedOut, base64: base64, truncated: truncated)

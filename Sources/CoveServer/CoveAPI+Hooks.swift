@@ -1,3 +1,4 @@
+import CoveAPIModels
 import CoveAgentProto
 import CoveSandbox
 import Foundation
@@ -24,11 +25,11 @@ extension CoveAPI {
         throw APIError(.unprocessableContent, code: "hook_failed", "exit \(result.exitCode): \(result.message)")
       }
     }
-    sandbox.get("hooks") { _, context -> HookHistoryBody in
-      HookHistoryBody(history: try await manager.hookHistory(Self.sandboxID(context)).map(HookRecordBody.init))
+    sandbox.get("hooks") { _, context -> HookHistory in
+      HookHistory(history: try await manager.hookHistory(Self.sandboxID(context)).map(HookRun.init))
     }
-    sandbox.get("services") { _, context -> ServiceListBody in
-      ServiceListBody(services: try await manager.services(Self.sandboxID(context)).map(ServiceStatusBody.init))
+    sandbox.get("services") { _, context -> ServiceList in
+      ServiceList(services: try await manager.services(Self.sandboxID(context)).map(ServiceStatus.init))
     }
     sandbox.get("services/{name}/logs") { request, context -> Response in
       let tail = request.uri.queryParameters["tail"].flatMap { Int($0) } ?? 65_536
@@ -41,52 +42,23 @@ extension CoveAPI {
   }
 }
 
-struct HookRecordBody: Encodable {
-  var hook: String
-  var outcome: String
-  var at: Date
-
+extension HookRun {
   init(_ record: HookRecord) {
-    hook = record.hook
-    outcome = record.outcome.rawValue
-    at = record.at
+    self.init(hook: record.hook, outcome: record.outcome.rawValue, at: record.at)
   }
 }
 
-struct HookHistoryBody: ResponseEncodable {
-  var history: [HookRecordBody]
-}
-
-struct ServiceStatusBody: Encodable {
-  var name: String
-  var state: String
-  var pid: UInt32?
-  var restarts: UInt32
-  var lastExit: Int32?
-  var uid: UInt32
-  var gid: UInt32
-
-  enum CodingKeys: String, CodingKey {
-    case name, state, pid, restarts, uid, gid
-    case lastExit = "last_exit"
-  }
-
+extension ServiceStatus {
   init(_ status: Cove_Agent_V1_ServiceStatus) {
-    name = status.name
-    state =
+    let state =
       switch status.state {
       case .running: "running"
       case .backoff: "backoff"
       default: "exited"
       }
-    pid = status.pid == 0 ? nil : status.pid
-    restarts = status.restarts
-    lastExit = status.lastExit < 0 ? nil : status.lastExit
-    uid = status.uid
-    gid = status.gid
+    self.init(
+      name: status.name, state: state,
+      pid: status.pid == 0 ? nil : Int(status.pid), restarts: Int(status.restarts),
+      lastExit: status.lastExit < 0 ? nil : Int(status.lastExit), uid: Int(status.uid), gid: Int(status.gid))
   }
-}
-
-struct ServiceListBody: ResponseEncodable {
-  var services: [ServiceStatusBody]
 }

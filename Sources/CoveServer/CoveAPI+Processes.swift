@@ -1,3 +1,4 @@
+import CoveAPIModels
 import CoveAgentProto
 import Foundation
 import GRPCCore
@@ -9,7 +10,7 @@ extension CoveAPI {
     // A background process: it keeps running after this request, until it
     // exits, is signalled, or the sandbox ends.
     processes.post { request, context -> EditedResponse<StartedBody> in
-      let body = try await request.decode(as: CommandBody.self, context: context)
+      let body = try await request.decode(as: Command.self, context: context)
       var start = try body.startRequest(background: true)
       start.stdin = true
       let agent = try await manager.agent(Self.sandboxID(context), for: "starting a process")

@@ -1,3 +1,4 @@
+import CoveAPIModels
 import CoveAgentProto
 import CoveMachine
 import Foundation
@@ -36,7 +37,7 @@ struct ClientMessage: Decodable, Sendable {
 
   func startRequest() throws(APIError) -> Cove_Agent_V1_StartRequest {
     guard type == "start" else { throw .badRequest("the first message must be {\"type\": \"start\", ...}") }
-    var request = try CommandBody(cmd: cmd ?? [], env: env, cwd: cwd, user: user, timeout: timeout).startRequest()
+    var request = try Command(cmd ?? [], env: env, cwd: cwd, user: user, timeout: timeout).startRequest()
     request.stdin = true
     if let pty {
       guard (1...1000).contains(pty.rows), (1...1000).contains(pty.cols) else {
