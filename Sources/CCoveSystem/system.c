@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/random.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -147,6 +148,14 @@ int cove_load_module(const char *path) {
   int err = rc < 0 ? errno : 0;
   close(fd);
   return err == EEXIST ? 0 : err;
+}
+
+void cove_limit_retained_memory(void) {
+  /* Fixed thresholds turn off glibc's dynamic ones, which rise with every
+     large block freed until big buffers come from the heap and stay there. */
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+  mallopt(M_ARENA_MAX, 2);
 }
 
 int cove_become_subreaper(void) {

@@ -69,6 +69,33 @@ func spawnTrue() {
   waitpid(pid, &status, 0)
 }
 
+/// VmRSS of a process, as /proc gives it ("20776 kB").
+@Sendable func residentSet(of pid: Int32) -> String {
+  let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+  let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? "VmRSS: ?"
+  return line.dropFirst("VmRSS:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+}
+
+/// Writes a file of `mebibytes` through the agent in 64 KiB chunks, reads it
+/// back, and removes it.
+@Sendable func moveFile(_ files: Cove_Agent_V1_Files.Client<HTTP2ClientTransport.Posix>, mebibytes: Int) async throws {
+  let path = "/tmp/cove-agent-bench-\(getpid())"
+  let chunk = Data(repeating: 0x5a, count: 65536)
+  _ = try await files.write(
+    requestProducer: { writer in
+      try await writer.write(.with { $0.header = .with { $0.path = path } })
+      for _ in 0..<(mebibytes * 16) { try await writer.write(.with { $0.data = chunk }) }
+      try await writer.write(.with { $0.finish = true })
+    })
+  let read = try await files.read(.with { $0.path = path }) { response in
+    var count = 0
+    for try await part in response.messages { count += part.data.count }
+    return count
+  }
+  _ = try await files.remove(.with { $0.path = path })
+  guard read == mebibytes << 20 else { throw CancellationError() }
+}
+
 switch arguments[0] {
 case "exec":
   let argv = Array(arguments.dropFirst(2))
@@ -93,12 +120,11 @@ case "bench":
   let agentPID = Int32(arguments[2]) ?? 0
   let iterations = arguments.count > 3 ? Int(arguments[3]) ?? 200 : 200
   let clock = ContinuousClock()
-  let (agentTimes, rss) = try await connect { client in
+  let (agentTimes, rss, rssAfterFiles) = try await connect { client in
     let processes = Cove_Agent_V1_Process.Client(wrapping: client)
     _ = try await Cove_Agent_V1_System.Client(wrapping: client).health(.init())
     try await Task.sleep(for: .seconds(1))
-    let status = (try? String(contentsOfFile: "/proc/\(agentPID)/status", encoding: .utf8)) ?? ""
-    let rss = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.map(String.init) ?? "VmRSS: ?"
+    let rss = residentSet(of: agentPID)
     for _ in 0..<20 { try await runTrue(processes) }  // warm up
     var times: [Double] = []
     for _ in 0..<iterations {
@@ -106,7 +132,9 @@ case "bench":
       try await runTrue(processes)
       times.append(milliseconds(clock.now - start))
     }
-    return (times, rss)
+    try await moveFile(Cove_Agent_V1_Files.Client(wrapping: client), mebibytes: 64)
+    try await Task.sleep(for: .seconds(1))
+    return (times, rss, residentSet(of: agentPID))
   }
   for _ in 0..<20 { spawnTrue() }
   var direct: [Double] = []
@@ -117,8 +145,7 @@ case "bench":
   }
   let a = percentile(agentTimes, 0.5)
   let d = percentile(direct, 0.5)
-  let rssValue = rss.split(separator: ":").last.map { $0.split(separator: " ").joined(separator: " ") } ?? "?"
-  print("agent idle RSS: \(rssValue) (after one call, 1 s idle)")
+  print("agent idle RSS: \(rss) (after one call, 1 s idle)")
   let n = iterations
   print(
     "exec /bin/true through the agent: p50 \(fixed(a)) ms, p90 \(fixed(percentile(agentTimes, 0.9))) ms, "
@@ -126,6 +153,7 @@ case "bench":
   print(
     "posix_spawn /bin/true directly:   p50 \(fixed(d)) ms, p90 \(fixed(percentile(direct, 0.9))) ms, "
       + "p99 \(fixed(percentile(direct, 0.99))) ms (n=\(n))")
+  print("agent RSS after 64 MiB written and read back, 1 s idle: \(rssAfterFiles)")
   print("ratio: \(fixed(a / d, digits: 2))")
 
 default:

@@ -8,9 +8,11 @@ import Logging
   import Musl
 #endif
 
-// As PID 1, /proc must exist before the Swift runtime starts a thread.
+// As PID 1, /proc must exist before the Swift runtime starts a thread; the
+// allocator is set up before any thread too.
 let isInit = getpid() == 1
 if isInit { GuestInit.mountProc() }
+cove_limit_retained_memory()
 cove_catch_termination_signals()
 
 let usage = """
