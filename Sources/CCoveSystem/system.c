@@ -151,12 +151,14 @@ int cove_load_module(const char *path) {
 }
 
 void cove_limit_retained_memory(void) {
-  /* Fixed thresholds turn off glibc's dynamic ones, which rise with every
-     large block freed until big buffers come from the heap and stay there. */
-  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+  /* A fixed trim threshold also fixes the mmap threshold at its 128 KiB
+     default: glibc's dynamic ones rise with every large block freed, until
+     big buffers come from the heap and stay there. */
   mallopt(M_TRIM_THRESHOLD, 128 * 1024);
   mallopt(M_ARENA_MAX, 2);
 }
+
+void cove_release_free_memory(void) { malloc_trim(0); }
 
 int cove_become_subreaper(void) {
   return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ? errno : 0;

@@ -4,8 +4,10 @@ public struct AgentLimits: Sendable {
   public var maxMessageBytes = 4 << 20
   /// Processes that may run at once.
   public var maxProcesses = 64
-  /// Size of one chunk of a streamed file or of process output.
-  public var chunkBytes = 64 << 10
+  /// Size of one chunk of a streamed file or of process output: 64 KiB less
+  /// room for the message's framing, so that a chunk's message fits a
+  /// 64 KiB buffer (one of 128 KiB is mapped and unmapped for each chunk).
+  public var chunkBytes = (64 << 10) - 64
   /// Events kept for a slow attached client before the oldest are dropped.
   public var attachBufferEvents = 256
   /// Entries one List call returns at most.

@@ -77,8 +77,12 @@ func spawnTrue() {
 }
 
 /// Writes a file of `mebibytes` through the agent in 64 KiB chunks, reads it
-/// back, and removes it.
-@Sendable func moveFile(_ files: Cove_Agent_V1_Files.Client<HTTP2ClientTransport.Posix>, mebibytes: Int) async throws {
+/// back, and removes it; the milliseconds each way.
+@Sendable func moveFile(_ files: Cove_Agent_V1_Files.Client<HTTP2ClientTransport.Posix>, mebibytes: Int) async throws
+  -> (write: Double, read: Double)
+{
+  let clock = ContinuousClock()
+  let start = clock.now
   let path = "/tmp/cove-agent-bench-\(getpid())"
   let chunk = Data(repeating: 0x5a, count: 65536)
   _ = try await files.write(
@@ -87,13 +91,16 @@ func spawnTrue() {
       for _ in 0..<(mebibytes * 16) { try await writer.write(.with { $0.data = chunk }) }
       try await writer.write(.with { $0.finish = true })
     })
+  let written = clock.now
   let read = try await files.read(.with { $0.path = path }) { response in
     var count = 0
     for try await part in response.messages { count += part.data.count }
     return count
   }
+  let done = clock.now
   _ = try await files.remove(.with { $0.path = path })
   guard read == mebibytes << 20 else { throw CancellationError() }
+  return (milliseconds(written - start), milliseconds(done - written))
 }
 
 switch arguments[0] {
@@ -120,7 +127,7 @@ case "bench":
   let agentPID = Int32(arguments[2]) ?? 0
   let iterations = arguments.count > 3 ? Int(arguments[3]) ?? 200 : 200
   let clock = ContinuousClock()
-  let (agentTimes, rss, rssAfterFiles) = try await connect { client in
+  let (agentTimes, rss, rssAfterFiles, moved) = try await connect { client in
     let processes = Cove_Agent_V1_Process.Client(wrapping: client)
     _ = try await Cove_Agent_V1_System.Client(wrapping: client).health(.init())
     try await Task.sleep(for: .seconds(1))
@@ -132,9 +139,9 @@ case "bench":
       try await runTrue(processes)
       times.append(milliseconds(clock.now - start))
     }
-    try await moveFile(Cove_Agent_V1_Files.Client(wrapping: client), mebibytes: 64)
+    let moved = try await moveFile(Cove_Agent_V1_Files.Client(wrapping: client), mebibytes: 64)
     try await Task.sleep(for: .seconds(1))
-    return (times, rss, residentSet(of: agentPID))
+    return (times, rss, residentSet(of: agentPID), moved)
   }
   for _ in 0..<20 { spawnTrue() }
   var direct: [Double] = []
@@ -153,6 +160,7 @@ case "bench":
   print(
     "posix_spawn /bin/true directly:   p50 \(fixed(d)) ms, p90 \(fixed(percentile(direct, 0.9))) ms, "
       + "p99 \(fixed(percentile(direct, 0.99))) ms (n=\(n))")
+  print("64 MiB through the agent: write \(Int(moved.write.rounded())) ms, read \(Int(moved.read.rounded())) ms")
   print("agent RSS after 64 MiB written and read back, 1 s idle: \(rssAfterFiles)")
   print("ratio: \(fixed(a / d, digits: 2))")
 

@@ -68,6 +68,40 @@ struct FileServiceTests {
     #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/deep/er") == ["file.bin"])
   }
 
+  @Test("the memory a large transfer took is given back once it is over")
+  func memoryGivenBack() async throws {
+    defer { agent.stop() }
+    let path = root + "/large"
+    let chunk = Data(repeating: 0x5a, count: 65536)
+    let before = try Self.anonymousKiB(of: agent.process.processIdentifier)
+    try await agent.withClient { client in
+      _ = try await client.files.write(
+        requestProducer: { writer in
+          try await writer.write(.with { $0.header = .with { $0.path = path } })
+          for _ in 0..<(48 * 16) { try await writer.write(.with { $0.data = chunk }) }
+          try await writer.write(.with { $0.finish = true })
+        })
+      let read = try await client.files.read(.with { $0.path = path }) { response in
+        var count = 0
+        for try await part in response.messages { count += part.data.count }
+        return count
+      }
+      #expect(read == 48 << 20)
+    }
+    // The agent releases free memory a second after the last transfer.
+    try await Task.sleep(for: .seconds(2))
+    let after = try Self.anonymousKiB(of: agent.process.processIdentifier)
+    #expect(after < before + 3 * 1024, "RssAnon \(before) kB before, \(after) kB after moving 48 MiB each way")
+  }
+
+  static func anonymousKiB(of pid: Int32) throws -> Int {
+    let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+    guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("RssAnon:") }),
+      let value = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap({ Int($0) })
+    else { throw HarnessError("no RssAnon for \(pid)") }
+    return value
+  }
+
   @Test("a write interrupted half-way leaves the old file intact")
   func interruptedWrite() async throws {
     defer { agent.stop() }

@@ -38,11 +38,13 @@ int cove_mount(const char *source, const char *target, const char *type, unsigne
 int cove_move_mount(const char *source, const char *target);
 int cove_load_module(const char *path);
 int cove_become_subreaper(void);
-/// Makes malloc give freed memory back to the system: blocks of 128 KiB and
-/// more are mapped on their own, the heap is trimmed past 128 KiB free, and
-/// two arenas at most. Without it the agent kept 15-30 MB after moving a
-/// 64 MiB file. Call before any thread starts.
+/// Makes malloc give freed memory back to the system: fixed thresholds (the
+/// heap is trimmed past 128 KiB free, blocks of 128 KiB and more are mapped
+/// on their own) and two arenas at most. Call before any thread starts.
 void cove_limit_retained_memory(void);
+/// Returns the free memory inside malloc's heaps to the system
+/// (malloc_trim), after a burst of large buffers such as a file transfer.
+void cove_release_free_memory(void);
 /// Catches SIGTERM, SIGINT and SIGHUP for `cove_wait_termination_signal`, and ignores SIGPIPE.
 void cove_catch_termination_signals(void);
 /// Waits for one of the termination signals and returns it.

@@ -22,10 +22,12 @@ import NIOPosix
 public struct FileService: Cove_Agent_V1_Files.SimpleServiceProtocol {
   let limits: AgentLimits
   let group: any EventLoopGroup
+  let freeMemory: FreeMemory
 
   public init(limits: AgentLimits, group: any EventLoopGroup) {
     self.limits = limits
     self.group = group
+    self.freeMemory = FreeMemory(loop: group.next())
   }
 
   public func read(
@@ -33,6 +35,7 @@ public struct FileService: Cove_Agent_V1_Files.SimpleServiceProtocol {
     response: RPCWriter<Cove_Agent_V1_ReadFileResponse>,
     context: ServerContext
   ) async throws {
+    defer { freeMemory.releaseSoon() }
     try await mappingErrors {
       let path = request.path
       try FileSystem.validate(path)
@@ -61,7 +64,8 @@ public struct FileService: Cove_Agent_V1_Files.SimpleServiceProtocol {
     request: RPCAsyncSequence<Cove_Agent_V1_WriteFileRequest, any Error>,
     context: ServerContext
   ) async throws -> Cove_Agent_V1_WriteFileResponse {
-    try await mappingErrors {
+    defer { freeMemory.releaseSoon() }
+    return try await mappingErrors {
       var writer: AtomicFileWriter? = nil
       var finished = false
       do {
