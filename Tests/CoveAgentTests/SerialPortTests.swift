@@ -51,6 +51,24 @@ struct SerialPortTests {
     #expect(!health.version.isEmpty)
   }
 
+  @Test("a serial port that is not a character device is refused with a clear message")
+  func notADevice() throws {
+    let file = NSTemporaryDirectory() + "cove-not-a-port-" + UUID().uuidString.prefix(8)
+    FileManager.default.createFile(atPath: file, contents: Data())
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: AgentHarness.binary)
+    process.arguments = ["serve", "--listen", "unix:\(file).sock", "--serial-port", file]
+    let errors = Pipe()
+    process.standardError = errors
+    try process.run()
+    process.waitUntilExit()
+    let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(process.terminationStatus == 2)
+    #expect(message.contains("is not a character device"))
+    #expect(!FileManager.default.fileExists(atPath: file + ".sock"))
+  }
+
   enum Answer: Equatable { case settings, goAway }
 
   /// Reads frames from the agent until a SETTINGS frame that is not an

@@ -59,7 +59,8 @@ struct AgentListener: HTTP2ServerTransport.ListenerFactory {
         }
       }
     } catch {
-      close(ends[0])
+      // The read end stays open: NIO may have closed it already, and a
+      // descriptor leaked by a failed start is safer than one closed twice.
       close(writeEnd)
       throw error
     }

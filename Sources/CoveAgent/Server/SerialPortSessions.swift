@@ -44,6 +44,11 @@ public final class SerialPortSessions: Sendable {
   public init(path: String, logger: Logger) throws(AgentListenerError) {
     let port = open(path, O_RDWR | O_CLOEXEC)
     guard port >= 0 else { throw AgentListenerError("cannot open \(path): errno \(errno)") }
+    var st = stat()
+    guard fstat(port, &st) == 0, (st.st_mode & S_IFMT) == S_IFCHR else {
+      close(port)
+      throw AgentListenerError("\(path) is not a character device")
+    }
     self.path = path
     self.port = port
     self.logger = logger
