@@ -41,6 +41,9 @@ let package = Package(
     // Thin C shims for what Swift cannot call safely: fork/exec with a new
     // session and user, ioctls with structure arguments, mount.
     .target(name: "CCoveSystem"),
+    // Host-side C shims: a crash-safe counting semaphore shared by every
+    // Cove process of a user (System V, SEM_UNDO), for boot admission.
+    .target(name: "CCoveHost"),
     // The guest agent's services, process supervisor and init logic.
     .target(
       name: "CoveAgent",
@@ -81,6 +84,7 @@ let package = Package(
       name: "CoveMachine",
       dependencies: [
         "CoveImages",
+        "CCoveHost",
         "CoveAgentProto",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),

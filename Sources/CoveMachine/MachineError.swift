@@ -6,7 +6,7 @@ public enum MachineError: Error, CustomStringConvertible {
   case invalidConfiguration(String)
   case qemuFailed(String)
   case exitedDuringBoot(console: String)
-  case bootStalled(seconds: Double, console: String)
+  case bootStalled(cpuSeconds: Double, console: String)
   case agentTimeout(seconds: Double, console: String)
   case exited(console: String)
   case qmp(String)
@@ -22,7 +22,7 @@ public enum MachineError: Error, CustomStringConvertible {
     case .exitedDuringBoot(let console):
       return "the VM stopped before its agent answered; console:\n\(console)"
     case .bootStalled(let seconds, let console):
-      return "the guest did not open its agent port within \(seconds) s; console:\n\(console)"
+      return "the guest used \(seconds) s of CPU without its agent answering; console:\n\(console)"
     case .agentTimeout(let seconds, let console):
       return "the guest agent did not answer within \(seconds) s; console:\n\(console)"
     case .exited(let console): return "the VM stopped unexpectedly; console:\n\(console)"

@@ -105,33 +105,48 @@ public final class QEMUMachine: VirtualMachine {
     logger.info("VM taken over", metadata: ["pid": "\(pid)"])
   }
 
-  /// Starts the VM and waits for its agent. A guest that has not opened its
-  /// agent port after `stallLimit` is restarted, once, as a safety net for
-  /// early-boot hangs (the one seen, a TSC calibration that failed under
-  /// host load, is avoided by `tsc_early_khz`; see QEMUCommandLine).
+  /// Waits for a turn to boot (``BootAdmission``, unless the caller holds a
+  /// `permit` already), starts the VM and waits for its agent, then gives
+  /// the turn back. `timeout` counts from the start, not from the wait.
   ///
-  /// A VM restored from a snapshot gets up to three tries of 10 s each:
-  /// under TCG with a loaded host, a restore of a guest that had a timer
-  /// armed (a shell loop with `sleep 1`) sometimes comes back with its
-  /// timers stopped and never answers (2 clones in 3 answered in 0.6 s, the
-  /// third never, with two CPU hogs running). A new restore of the same
-  /// snapshot runs. The cause is not found yet; this is the safety net.
-  public func boot(timeout: Duration = .seconds(60), stallLimit: Duration = .seconds(15)) async throws
-    -> AgentConnection
-  {
+  /// A guest that has burned `stallCPU` of CPU time without its agent
+  /// answering is stuck, not slow, and is started again, once (a restored
+  /// VM gets three tries): a normal boot takes about 2 s of CPU under TCG
+  /// and a restore well under one, however long the host's load stretches
+  /// them in wall time. Counting CPU rather than wall time keeps the restart
+  /// a last resort that a slow boot on a busy host never triggers (see
+  /// DESIGN, "Boot under load"). The one hang seen, a TSC calibration that
+  /// failed under host load, spins the vCPU and is avoided by
+  /// `tsc_early_khz` (QEMUCommandLine).
+  public func boot(
+    timeout: Duration = .seconds(60), permit: BootPermit? = nil, admission: BootAdmission = .shared,
+    stallCPU: Duration? = nil
+  ) async throws -> AgentConnection {
+    let turn: BootPermit
+    if let permit {
+      turn = permit
+    } else {
+      let clock = ContinuousClock()
+      let queued = clock.now
+      turn = try await admission.admit()
+      let waited = clock.now - queued
+      if waited > .milliseconds(100) {
+        logger.info("boot admitted after waiting", metadata: ["waited_ms": "\(waited.milliseconds)"])
+      }
+    }
+    defer { turn.release() }
     let restoring = configuration.restore != nil
     let attempts = restoring ? 3 : 2
+    let stallCPU = stallCPU ?? (restoring ? .seconds(10) : .seconds(20))
+    let deadline = ContinuousClock.now + timeout
     for attempt in 1...attempts {
       try await start()
       do {
-        return try await waitForAgent(
-          timeout: restoring ? min(timeout, .seconds(10)) : timeout, stallLimit: stallLimit)
-      } catch MachineError.agentTimeout where restoring && attempt < attempts {
-        logger.warning("a restored guest did not answer; restoring it again", metadata: ["attempt": "\(attempt)"])
-        await kill()
-        state.withLock { $0 = State(borrowed: configuration.restoreTakesOver ? configuration.restore : nil) }
-      } catch MachineError.bootStalled(let seconds, _) where attempt == 1 {
-        logger.warning("the guest stalled early in boot; restarting it", metadata: ["after_s": "\(seconds)"])
+        return try await waitForAgent(until: deadline, stallCPU: stallCPU)
+      } catch MachineError.bootStalled(let cpu, _) where attempt < attempts {
+        logger.warning(
+          "the guest made no progress; starting it again",
+          metadata: ["cpu_s": "\(cpu)", "attempt": "\(attempt)", "restoring": "\(restoring)"])
         await kill()
         state.withLock { $0 = State(borrowed: configuration.restoreTakesOver ? configuration.restore : nil) }
       } catch {
@@ -143,24 +158,34 @@ public final class QEMUMachine: VirtualMachine {
   }
 
   public func waitForAgent(timeout: Duration = .seconds(60)) async throws -> AgentConnection {
-    try await waitForAgent(timeout: timeout, stallLimit: timeout)
+    try await waitForAgent(until: ContinuousClock.now + timeout, stallCPU: nil)
   }
 
-  func waitForAgent(timeout: Duration, stallLimit: Duration) async throws -> AgentConnection {
+  /// Waits for the agent's port to open (on QMP's event, not a poll), then
+  /// for a Health answer. Every second it also checks that QEMU lives, the
+  /// deadline, and the CPU the guest has burned (`stallCPU`).
+  func waitForAgent(until deadline: ContinuousClock.Instant, stallCPU: Duration?) async throws -> AgentConnection {
     if let agent = state.withLock({ $0.agent }) { return agent }
     let clock = ContinuousClock()
     let started = clock.now
-    let deadline = started + timeout
+    let seconds = Double((deadline - started).components.seconds)
+    func check() throws {
+      if !isRunning { throw MachineError.exitedDuringBoot(console: directory.consoleTail()) }
+      if let stallCPU, let pid, let used = cpuTime(of: pid), used > stallCPU {
+        throw MachineError.bootStalled(
+          cpuSeconds: Double(used.components.seconds), console: directory.consoleTail())
+      }
+      if clock.now >= deadline { throw MachineError.agentTimeout(seconds: seconds, console: directory.consoleTail()) }
+      try Task.checkCancellation()
+    }
     // Connect only once the guest has opened its end of the port: bytes sent
     // before that wait in QEMU, and a connection that times out meanwhile
     // leaves half a handshake behind for the next one to trip over.
-    while !state.withLock({ $0.portOpened }), qmp?.guestOpenedPort("agent") == false {
-      if !isRunning { throw MachineError.exitedDuringBoot(console: directory.consoleTail()) }
-      if clock.now - started > stallLimit {
-        throw MachineError.bootStalled(seconds: Double(stallLimit.components.seconds), console: directory.consoleTail())
-      }
-      try await Task.sleep(for: .milliseconds(10))
+    while !state.withLock({ $0.portOpened }), let qmp, !qmp.guestOpenedPort("agent") {
+      try check()
+      await qmp.nextEvent(within: .seconds(1))
     }
+    try check()
     logger.debug("guest opened the agent port", metadata: ["waited_ms": "\((clock.now - started).milliseconds)"])
     let agent = try state.withLock { state in
       if let agent = state.agent { return agent }
@@ -168,17 +193,14 @@ public final class QEMUMachine: VirtualMachine {
       state.agent = agent
       return agent
     }
-    while clock.now < deadline {
+    while true {
       if await agent.answers(within: .seconds(1)) {
         logger.debug("agent answered", metadata: ["waited_ms": "\((clock.now - started).milliseconds)"])
         return agent
       }
       logger.trace("agent not answering yet", metadata: ["waited_ms": "\((clock.now - started).milliseconds)"])
-      if !isRunning { throw MachineError.exitedDuringBoot(console: directory.consoleTail()) }
-      try Task.checkCancellation()
+      try check()
     }
-    throw MachineError.agentTimeout(
-      seconds: Double(timeout.components.seconds), console: directory.consoleTail())
   }
 
   /// Whether the QEMU process is still there.
@@ -205,13 +227,9 @@ public final class QEMUMachine: VirtualMachine {
       // A guest reboot ends QEMU (-no-reboot); power-off would not on microvm.
       _ = try? await agent.system.shutdown(.with { $0.reboot = true }, options: options)
     }
-    if let qmp {
-      // QMP closes when QEMU exits. Polled, so that a guest that ignores the
-      // shutdown costs `grace` and no more.
-      let deadline = clock.now + grace
-      while !qmp.isClosed && clock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
-      if !qmp.isClosed { try? await qmp.quit() }
-    }
+    // QMP closes when QEMU exits; a guest that ignores the shutdown costs
+    // `grace` and no more.
+    if let qmp, await !qmp.waitUntilClosed(within: grace) { try? await qmp.quit() }
     await kill()
   }
 
@@ -368,4 +386,18 @@ extension FileManager {
 extension Duration {
   /// Whole milliseconds, for logs.
   var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}
+
+/// The CPU time (user and system, all threads) process `pid` has used, from
+/// /proc; nil when it cannot be read.
+func cpuTime(of pid: pid_t) -> Duration? {
+  guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+    let close = stat.lastIndex(of: ")")
+  else { return nil }
+  // After the command name: state is field 3, utime 14 and stime 15.
+  let fields = stat[stat.index(after: close)...].split(separator: " ")
+  guard fields.count > 12, let user = Int64(fields[11]), let system = Int64(fields[12]) else { return nil }
+  let ticks = Int64(sysconf(Int32(_SC_CLK_TCK)))
+  guard ticks > 0 else { return nil }
+  return .milliseconds((user + system) * 1000 / ticks)
 }

@@ -36,6 +36,9 @@ public final class QMPClient: Sendable {
     var pending: [Int: CheckedContinuation<JSONValue, any Error>] = [:]
     var closed = false
     var events: [Event] = []
+    /// Tasks waiting for the next event (or the close), by ticket.
+    var eventWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    var nextWaiter = 0
   }
 
   private let channel: Channel
@@ -120,9 +123,52 @@ public final class QMPClient: Sendable {
     return data["open"] == .bool(true)
   }
 
+  /// Returns when the next event arrives, the connection closes, or `limit`
+  /// passes, whichever is first: a waiter on an event needs no poll.
+  public func nextEvent(within limit: Duration) async {
+    let ticket = state.withLock { state in
+      defer { state.nextWaiter += 1 }
+      return state.nextWaiter
+    }
+    let wake: @Sendable () -> Void = { [weak self] in
+      self?.state.withLock { $0.eventWaiters.removeValue(forKey: ticket) }?.resume()
+    }
+    await withTaskCancellationHandler {
+      await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        let registered = state.withLock { state in
+          guard !state.closed, !Task.isCancelled else { return false }
+          state.eventWaiters[ticket] = continuation
+          return true
+        }
+        guard registered else { return continuation.resume() }
+        let nanoseconds = limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000
+        channel.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { wake() }
+      }
+    } onCancel: {
+      wake()
+    }
+  }
+
   /// Returns when the connection ends, which is when QEMU exits.
   public func waitUntilClosed() async {
     try? await closedPromise.futureResult.get()
+  }
+
+  /// Returns true when the connection ends within `limit`, false otherwise.
+  public func waitUntilClosed(within limit: Duration) async -> Bool {
+    let answer = channel.eventLoop.makePromise(of: Bool.self)
+    let answered = Mutex(false)
+    let settle: @Sendable (Bool) -> Void = { closed in
+      let first = answered.withLock { done in
+        defer { done = true }
+        return !done
+      }
+      if first { answer.succeed(closed) }
+    }
+    closedPromise.futureResult.whenComplete { _ in settle(true) }
+    let nanoseconds = limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000
+    channel.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { settle(false) }
+    return (try? await answer.futureResult.get()) ?? isClosed
   }
 
   public var isClosed: Bool { state.withLock { $0.closed } }
@@ -134,10 +180,13 @@ public final class QMPClient: Sendable {
   fileprivate func received(_ line: ByteBuffer) {
     guard let reply = try? JSONDecoder().decode(Reply.self, from: Data(line.readableBytesView)) else { return }
     if let event = reply.event {
-      state.withLock { state in
+      let waiters = state.withLock { state in
         state.events.append(Event(name: event, data: reply.data))
         if state.events.count > 256 { state.events.removeFirst(128) }
+        defer { state.eventWaiters = [:] }
+        return state.eventWaiters.values
       }
+      for waiter in waiters { waiter.resume() }
       return
     }
     guard let id = reply.id else { return }  // the greeting
@@ -154,12 +203,16 @@ public final class QMPClient: Sendable {
   }
 
   private func connectionClosed() {
-    let pending = state.withLock { state in
+    let (pending, waiters) = state.withLock { state in
       state.closed = true
-      defer { state.pending = [:] }
-      return state.pending.values
+      defer {
+        state.pending = [:]
+        state.eventWaiters = [:]
+      }
+      return (state.pending.values, state.eventWaiters.values)
     }
     for continuation in pending { continuation.resume(throwing: MachineError.qmp("QEMU closed the connection")) }
+    for waiter in waiters { waiter.resume() }
     closedPromise.succeed()
   }
 }

@@ -52,7 +52,7 @@ extension SandboxManager {
   /// `stopped` with their files removed; suspended ones stay suspended,
   /// also when caught half-resumed. Call once, before serving.
   public func recover() async throws {
-    for var record in try await store.sandboxes(in: [.starting, .running, .paused, .snapshotting, .stopping]) {
+    for var record in try await store.sandboxes(in: [.queued, .starting, .running, .paused, .snapshotting, .stopping]) {
       if try await settleInterruptedResume(record) { continue }
       var machineConfiguration = MachineConfiguration(
         kernel: record.kernel, initramfs: record.initramfs, rootImage: record.rootImage)
@@ -100,6 +100,8 @@ extension SandboxManager {
   /// Ends the manager: stops every sandbox's VM when `stopSandboxes`,
   /// otherwise lets them run for the next daemon to take over.
   public func shutdown(stopSandboxes: Bool) async {
+    // Sandboxes still waiting to boot are not started now.
+    for wait in live.withLock({ Array($0.queued.values) }) { wait.cancel() }
     let machines = live.withLock { $0.machines }
     await withTaskGroup(of: Void.self) { group in
       for (id, machine) in machines {

@@ -90,7 +90,7 @@ extension SandboxManager {
     let machine = QEMUMachine(configuration: resumeConfiguration(of: record), id: id, logger: logger)
     live.withLock { $0.machines[id] = machine }
     do {
-      let agent = try await machine.boot(timeout: configuration.bootTimeout)
+      let agent = try await machine.boot(timeout: configuration.bootTimeout, admission: admission)
       try await Self.makeUnique(agent)
       if await hooks(of: record) != nil {
         let result = try await Self.invoke(.resume, agent: agent)

@@ -81,7 +81,7 @@ extension SandboxManager {
     let machine = QEMUMachine(configuration: machineConfiguration, id: id, logger: logger)
     let directory = configuration.templateDirectory + "/" + request.name
     do {
-      let agent = try await machine.boot(timeout: configuration.bootTimeout)
+      let agent = try await machine.boot(timeout: configuration.bootTimeout, admission: admission)
       try await Self.prepare(agent, ready: request.readyCommand, hooks: request.hooks, services: request.services)
       if let start = request.startCommand {
         _ = try await agent.processes.start(

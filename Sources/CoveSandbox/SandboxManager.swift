@@ -84,6 +84,8 @@ public struct ManagerConfiguration: Sendable {
 public final class SandboxManager: Sendable {
   public let store: SandboxStore
   public let configuration: ManagerConfiguration
+  /// The boot queue every VM this manager starts goes through.
+  let admission: BootAdmission
   let assets: GuestAssets
   let logger: Logger
 
@@ -93,6 +95,9 @@ public final class SandboxManager: Sendable {
     var memory: [String: Int] = [:]
     /// Template names being made, so that two requests cannot take one name.
     var templatesInProgress: Set<String> = []
+    /// Sandboxes waiting for their turn to boot: cancelling one's wait
+    /// cancels its creation.
+    var queued: [String: Task<BootPermit, any Error>] = [:]
   }
   let live = Mutex(Live())
 
@@ -101,7 +106,11 @@ public final class SandboxManager: Sendable {
   let reaped = Counter(label: "cove_sandboxes_reaped_total")
   let running = Gauge(label: "cove_sandboxes_running")
 
-  public init(store: SandboxStore, assets: GuestAssets, configuration: ManagerConfiguration, logger: Logger) {
+  public init(
+    store: SandboxStore, assets: GuestAssets, configuration: ManagerConfiguration, logger: Logger,
+    admission: BootAdmission = .shared
+  ) {
+    self.admission = admission
     self.store = store
     self.assets = assets
     self.configuration = configuration
@@ -147,28 +156,37 @@ public final class SandboxManager: Sendable {
       machineConfiguration.runDirectory = configuration.runDirectory
       let now = Date()
       let record = SandboxRecord(
-        id: id, image: image, cpus: request.cpus, memoryMiB: request.memoryMiB, state: .starting,
+        id: id, image: image, cpus: request.cpus, memoryMiB: request.memoryMiB, state: .queued,
         createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(request.timeout)), env: request.env,
         metadata: request.metadata, error: nil, kernel: machineConfiguration.kernel,
         initramfs: machineConfiguration.initramfs, rootImage: machineConfiguration.rootImage,
         runDirectory: configuration.runDirectory, template: template?.name)
       try await store.insert(record)
       let machine = QEMUMachine(configuration: machineConfiguration, id: id, logger: logger)
-      live.withLock { $0.machines[id] = machine }
       do {
         let clock = ContinuousClock()
+        let queued = clock.now
+        let permit = try await waitForTurn(id)
         let began = clock.now
-        let agent = try await machine.boot(timeout: configuration.bootTimeout)
+        _ = try await store.modify(id) { try $0.state = $0.state.transition(to: .starting) }
+        live.withLock { $0.machines[id] = machine }
+        let agent = try await machine.boot(timeout: configuration.bootTimeout, permit: permit)
         let answered = clock.now
         try await Self.setIdentity(agent, id: id, env: request.env, clone: template != nil)
         if template?.hooks != nil { try await Self.launch(agent, payload: request.runPayload ?? Data()) }
-        let started = try await store.modify(id) { try $0.state = $0.state.transition(to: .running) }
+        let timeout = TimeInterval(request.timeout)
+        let started = try await store.modify(id) { record in
+          record.state = try record.state.transition(to: .running)
+          // The timeout counts from when the sandbox can be used.
+          record.expiresAt = Date().addingTimeInterval(timeout)
+        }
         created.increment()
         updateRunningGauge()
         logger.info(
           "sandbox running",
           metadata: [
             "image": "\(image)", "memory_mib": "\(request.memoryMiB)",
+            "queued_ms": "\(Int((began - queued) / .milliseconds(1)))",
             "boot_ms": "\(Int((answered - began) / .milliseconds(1)))",
             "setup_ms": "\(Int((clock.now - answered) / .milliseconds(1)))",
           ])
@@ -176,6 +194,7 @@ public final class SandboxManager: Sendable {
       } catch {
         await machine.kill()
         try? await store.delete(sandbox: id)
+        if error is CancellationError { throw SandboxError.cancelled(id) }
         throw (error as? SandboxError) ?? SandboxError.bootFailed("\(error)")
       }
     } catch {
@@ -185,6 +204,30 @@ public final class SandboxManager: Sendable {
       logger.log(level: refused ? .info : .warning, "sandbox did not start", metadata: ["error": "\(error)"])
       throw error
     }
+  }
+
+  /// Waits in the boot queue (``BootAdmission``) for sandbox `id`'s turn;
+  /// ``cancelQueued(_:)`` (a delete) or the caller's cancellation ends the
+  /// wait with `CancellationError`.
+  func waitForTurn(_ id: String) async throws -> BootPermit {
+    let admission = self.admission
+    let wait = Task { try await admission.admit() }
+    live.withLock { $0.queued[id] = wait }
+    defer { live.withLock { _ = $0.queued.removeValue(forKey: id) } }
+    logger.debug("sandbox queued for boot", metadata: ["sandbox": "\(id)"])
+    return try await withTaskCancellationHandler {
+      try await wait.value
+    } onCancel: {
+      wait.cancel()
+    }
+  }
+
+  /// Ends the wait of a queued sandbox; false when it was not waiting.
+  @discardableResult
+  func cancelQueued(_ id: String) -> Bool {
+    guard let wait = live.withLock({ $0.queued[id] }) else { return false }
+    wait.cancel()
+    return true
   }
 
   /// What a VM of `image` boots from; a missing image is the caller's error.
@@ -312,6 +355,12 @@ public final class SandboxManager: Sendable {
   /// Stops the sandbox's VM (if any) and forgets the sandbox.
   public func delete(_ id: String) async throws {
     let record = try await get(id)
+    if record.state == .queued, cancelQueued(id) {
+      // Its creation removes the row once the wait has ended.
+      try? await store.delete(sandbox: id)
+      logger.info("queued sandbox cancelled", metadata: ["sandbox": "\(id)"])
+      return
+    }
     if record.state.isLive { try await stop(id, reason: nil) }
     try await store.delete(sandbox: id)
     logger.info("sandbox deleted", metadata: ["sandbox": "\(id)"])

@@ -2,6 +2,9 @@
 /// ``transition(to:)``, which refuses the moves that make no sense.
 ///
 /// ```
+///  queued
+///     │
+///     ▼
 /// starting ─▶ running ⇄ paused
 ///  │  ▲        │  ▲       │
 ///  │  │        ▼  │       │
@@ -12,15 +15,18 @@
 /// error ─▶ stopping ─▶ stopped
 /// ```
 ///
+/// A queued sandbox waits for its turn to boot (``BootAdmission``); a
+/// delete then cancels it (queued → stopping → stopped, then the row goes).
 /// A suspended sandbox has no VM: its memory, device state and disk are
 /// on disk, and resuming it goes through `starting` (back to `suspended`
 /// when the resume fails).
 public enum SandboxState: String, Codable, Sendable, CaseIterable {
-  case starting, running, paused, snapshotting, suspended, stopping, stopped, error
+  case queued, starting, running, paused, snapshotting, suspended, stopping, stopped, error
 
   /// The states this one may move to.
   public var successors: Set<SandboxState> {
     switch self {
+    case .queued: [.starting, .stopping, .error]
     case .starting: [.running, .suspended, .stopping, .error]
     case .running: [.paused, .snapshotting, .stopping, .error]
     case .paused: [.running, .snapshotting, .stopping, .error]
@@ -39,10 +45,11 @@ public enum SandboxState: String, Codable, Sendable, CaseIterable {
     return next
   }
 
-  /// Whether a VM exists for the sandbox (it counts against the limits).
+  /// Whether a VM exists for the sandbox, or is about to (it counts
+  /// against the limits).
   public var holdsMachine: Bool {
     switch self {
-    case .starting, .running, .paused, .snapshotting, .stopping: true
+    case .queued, .starting, .running, .paused, .snapshotting, .stopping: true
     case .suspended, .stopped, .error: false
     }
   }

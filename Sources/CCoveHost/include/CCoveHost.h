@@ -1,0 +1,26 @@
+#ifndef CCOVE_HOST_H
+#define CCOVE_HOST_H
+
+// Host-side C shims: what Swift cannot call (semctl is variadic).
+
+// A counting semaphore shared by every process of this user that names the
+// same key file and the same number of permits: a System V semaphore, whose
+// SEM_UNDO gives a dead process's permits back. Created with `permits` on
+// first use (under an flock of the key file, so no process sees it half
+// made). Returns its id, or -1 with errno set.
+int cove_host_semaphore(const char *key_file, int permits);
+
+// Takes one permit, waiting up to timeout_ms. Returns 0, or -1 with errno
+// EAGAIN when the time ran out (EINTR on a signal, EIDRM when removed).
+int cove_host_semaphore_take(int id, int timeout_ms);
+
+// Gives one permit back. Returns 0 or -1 with errno set.
+int cove_host_semaphore_give(int id);
+
+// The permits free now, or -1 with errno set.
+int cove_host_semaphore_free(int id);
+
+// How many tasks wait for a permit now, or -1 with errno set.
+int cove_host_semaphore_waiting(int id);
+
+#endif
