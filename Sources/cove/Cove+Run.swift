@@ -46,6 +46,12 @@ extension Cove {
       var assets = GuestAssets(logger: logger)
       assets.customKernel = kernel
       assets.customModules = kernelModules
+      // Missing QEMU, agent or image: say so now, with the fix, rather than
+      // after fetching a kernel or halfway through a boot.
+      await HostCheck.cli(
+        home: assets.home, runDirectory: MachineConfiguration.defaultRunDirectory, image: image, accel: accel,
+        kernel: kernel
+      ).requireReady(for: .run, code: 125)
       let code: Int32
       do {
         var configuration = try await assets.configuration(image: image)

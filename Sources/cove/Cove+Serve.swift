@@ -56,6 +56,11 @@ extension Cove {
       options.manager.defaultImage = defaultImage
       if let memoryBudget { options.manager.memoryBudgetMiB = memoryBudget }
       options.manager.bootTimeout = .milliseconds(Int(bootTimeout * 1000))
+      // A daemon that cannot boot guests would answer every create with an
+      // error that is not the client's fault: refuse to listen instead.
+      await HostCheck.cli(
+        home: home, runDirectory: options.manager.runDirectory, image: defaultImage, accel: nil
+      ).requireReady(for: .serve, code: 1)
       do {
         try await CoveServer.run(
           options: options, assets: GuestAssets(home: home, logger: logger), registry: registry, logger: logger
