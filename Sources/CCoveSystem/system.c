@@ -35,6 +35,7 @@ __attribute__((noreturn)) static void child(const struct cove_spawn_options *o, 
     sigaction(s, &dfl, NULL);
   }
   int err = 0;
+  int step = COVE_SPAWN_STEP_SETUP;
   if (setsid() < 0) goto fail;
   if (o->controlling_tty && ioctl(o->stdin_fd, TIOCSCTTY, 0) < 0) goto fail;
   int fds[3] = {o->stdin_fd, o->stdout_fd, o->stderr_fd};
@@ -54,17 +55,21 @@ __attribute__((noreturn)) static void child(const struct cove_spawn_options *o, 
     if (syscall(SYS_setresgid, o->gid, o->gid, o->gid) < 0) goto fail;
     if (syscall(SYS_setresuid, o->uid, o->uid, o->uid) < 0) goto fail;
   }
+  step = COVE_SPAWN_STEP_CWD;
   if (o->cwd && chdir(o->cwd) < 0) goto fail;
+  step = COVE_SPAWN_STEP_EXEC;
   execve(o->path, o->argv, o->envp);
 fail:
   err = errno;
-  (void)!write(report, &err, sizeof err);
+  int failure[2] = {err, step};
+  (void)!write(report, failure, sizeof failure);
   _exit(127);
 }
 
-int cove_spawn(const struct cove_spawn_options *o, pid_t *pid, int *exec_errno) {
+int cove_spawn(const struct cove_spawn_options *o, pid_t *pid, int *exec_errno, int *failed_step) {
   int report[2];
   *exec_errno = 0;
+  *failed_step = COVE_SPAWN_STEP_EXEC;
   if (pipe2(report, O_CLOEXEC) < 0) return errno;
   /* vfork: the child borrows the agent's memory until execve or _exit, so
      no page tables are copied. It only makes system calls (the user switch
@@ -82,13 +87,16 @@ int cove_spawn(const struct cove_spawn_options *o, pid_t *pid, int *exec_errno) 
     child(o, report[1]);
   }
   close(report[1]);
-  int err = 0;
+  int failure[2] = {0, COVE_SPAWN_STEP_EXEC};
   ssize_t n;
   do {
-    n = read(report[0], &err, sizeof err);
+    n = read(report[0], failure, sizeof failure);
   } while (n < 0 && errno == EINTR);
   close(report[0]);
-  if (n == (ssize_t)sizeof err) *exec_errno = err;
+  if (n == (ssize_t)sizeof failure) {
+    *exec_errno = failure[0];
+    *failed_step = failure[1];
+  }
   *pid = p;
   return 0;
 }

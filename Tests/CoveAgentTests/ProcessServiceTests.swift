@@ -64,6 +64,7 @@ struct ProcessServiceTests {
       #expect(notExecutable.err.contains("permission denied"))
       let badCwd = try await client.run(["true"]) { $0.cwd = "/no/such/dir" }
       #expect(badCwd.code == 127)
+      #expect(badCwd.err == "cove-agent: working directory /no/such/dir does not exist\n")
     }
   }
 
@@ -104,8 +105,7 @@ struct ProcessServiceTests {
     }
     #expect(outcome.signal == 9)
     #expect(outcome.exit?.timedOut == true)
-    try await Task.sleep(for: .milliseconds(200))
-    #expect(try pgrep("sleep 300").filter { isDescendant($0, of: agent.process.processIdentifier) }.isEmpty)
+    #expect(try await eventually(within: 30) { try descendants(named: "sleep 300", of: agent).isEmpty })
   }
 
   @Test("stdin can be written and closed")
@@ -188,12 +188,7 @@ struct ProcessServiceTests {
       try await waitForTag("vanish", client)
       task.cancel()
       _ = try? await task.value
-      var remaining = 1
-      for _ in 0..<100 where remaining > 0 {
-        try await Task.sleep(for: .milliseconds(50))
-        remaining = try await client.processes.list(.init()).processes.count
-      }
-      #expect(remaining == 0)
+      #expect(try await eventually(within: 30) { try await client.processes.list(.init()).processes.isEmpty })
     }
   }
 
@@ -202,30 +197,33 @@ struct ProcessServiceTests {
     let agent = try AgentHarness()
     defer { agent.stop() }
     let outcome = try await agent.withClient { client in
-      try await concurrently(
-        {
-          try await client.run(["sh", "-c", "tty; stty size; read line; stty size; echo got:$line"]) {
-            $0.pty = .with {
-              $0.rows = 24; $0.cols = 80
-            }
-            $0.tag = "tty"
+      try await client.processes.start(
+        .with {
+          $0.argv = ["sh", "-c", "tty; stty size; read line; stty size; echo got:$line"]
+          $0.pty = .with {
+            $0.rows = 24; $0.cols = 80
           }
-        },
-        alongside: {
-          try await waitForTag("tty", client)
-          try await Task.sleep(for: .milliseconds(300))
+        }
+      ) { response in
+        // The resize follows the first size's report, so the order holds whatever the load.
+        var resized = false
+        return try await collect(response.messages) { sofar in
+          guard !resized, sofar.out.contains("24 80") else { return }
+          resized = true
+          let process = Cove_Agent_V1_ProcessSelector.with { $0.pid = sofar.pid }
           _ = try await client.processes.resizePty(
             .with {
-              $0.process.tag = "tty";
+              $0.process = process
               $0.size = .with {
                 $0.rows = 50; $0.cols = 132
               }
             })
           _ = try await client.processes.writeStdin(
             .with {
-              $0.process.tag = "tty"; $0.data = Data("hi\n".utf8)
+              $0.process = process; $0.data = Data("hi\n".utf8)
             })
-        })
+        }
+      }
     }
     #expect(outcome.out.contains("/dev/pts/"))
     #expect(outcome.out.contains("24 80"))
@@ -294,7 +292,8 @@ struct ProcessServiceTests {
       for i in 0..<64 {
         _ = try await client.processes.start(
           .with {
-            $0.argv = ["sleep", "30"]; $0.background = true; $0.tag = "s\(i)"
+            // Waits for ever, however long the 64 starts take under load.
+            $0.argv = ["sleep", "infinity"]; $0.background = true; $0.tag = "s\(i)"
           }
         ) { response in for try await e in response.messages { if case .started = e.event { break } } }
       }
@@ -312,12 +311,12 @@ struct ProcessServiceTests {
       // The shell exits at once; its children become the agent's.
       let o = try await client.run(["sh", "-c", "(sleep 0.3 &) ; (sleep 0.3 &) ; exit 0"])
       #expect(o.code == 0)
-      try await Task.sleep(for: .milliseconds(1500))
+      // The orphans end within 0.3 s of their start, however late that was.
+      #expect(try await eventually(within: 30) { try childrenOf(agent.process.processIdentifier).isEmpty })
     }
     let pid = agent.process.processIdentifier
     let zombies = try childrenOf(pid).filter { processState($0) == "Z" }
     #expect(zombies.isEmpty)
-    #expect(try childrenOf(pid).isEmpty)
   }
 }
 

@@ -23,11 +23,19 @@ struct cove_spawn_options {
   size_t group_count;
 };
 
+/// What the child was doing when it failed.
+enum {
+  COVE_SPAWN_STEP_EXEC = 0,   /* execve: the program */
+  COVE_SPAWN_STEP_CWD = 1,    /* chdir: the working directory */
+  COVE_SPAWN_STEP_SETUP = 2,  /* session, terminal, descriptors or user */
+};
+
 /// Forks and executes. Returns 0 and the pid on success. When the program
 /// cannot be executed the child exits with 127 and the errno is returned in
-/// *exec_errno (the pid is still returned and must be reaped). Returns an
-/// errno when no child could be made at all.
-int cove_spawn(const struct cove_spawn_options *options, pid_t *pid, int *exec_errno);
+/// *exec_errno, and the step that failed in *failed_step (the pid is still
+/// returned and must be reaped). Returns an errno when no child could be
+/// made at all.
+int cove_spawn(const struct cove_spawn_options *options, pid_t *pid, int *exec_errno, int *failed_step);
 
 /// Opens a new pseudo-terminal. Returns 0 or an errno.
 int cove_open_pty(int *master, char *slave_name, size_t slave_name_size);

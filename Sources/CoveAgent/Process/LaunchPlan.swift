@@ -145,10 +145,11 @@ struct LaunchPlan {
   }
 
   /// Forks and executes. Returns the pid and, when the program could not be
-  /// executed, the errno (the child then exits with 127).
-  func spawn(_ fds: Descriptors) throws(AgentError) -> (pid_t, Int32) {
+  /// executed, why (the child then exits with 127).
+  func spawn(_ fds: Descriptors) throws(AgentError) -> (pid_t, AgentError?) {
     var pid: pid_t = 0
     var execErrno: Int32 = 0
+    var failedStep: Int32 = 0
     let groups = user?.groups ?? []
     let rc = withCStrings(argv) { argvPtr in
       withCStrings(environment) { envPtr in
@@ -161,7 +162,7 @@ struct LaunchPlan {
                 controlling_tty: pty == nil ? 0 : 1, change_user: user == nil ? 0 : 1,
                 uid: user?.uid ?? 0, gid: user?.gid ?? 0, groups: groupsPtr.baseAddress,
                 group_count: groups.count)
-              return cove_spawn(&options, &pid, &execErrno)
+              return cove_spawn(&options, &pid, &execErrno, &failedStep)
             }
           }
         }
@@ -171,7 +172,26 @@ struct LaunchPlan {
       throw AgentError(
         rc == EAGAIN ? .resourceExhausted : .internalError, "cannot start a process: \(String(cString: strerror(rc)))")
     }
-    return (pid, execErrno)
+    return (pid, execErrno == 0 ? nil : failure(errno: execErrno, step: failedStep))
+  }
+
+  /// Why the child could not execute, naming the step that failed: a
+  /// missing working directory is not a missing program.
+  func failure(errno err: Int32, step: Int32) -> AgentError {
+    switch step {
+    case Int32(COVE_SPAWN_STEP_CWD):
+      let directory = cwd ?? "/"
+      switch err {
+      case ENOENT: return AgentError(.notFound, "working directory \(directory) does not exist", errno: err)
+      case ENOTDIR:
+        return AgentError(.failedPrecondition, "working directory \(directory) is not a directory", errno: err)
+      default: return .system("enter working directory", directory, errno: err)
+      }
+    case Int32(COVE_SPAWN_STEP_SETUP):
+      return .system("set up", argv0, errno: err)
+    default:
+      return .system("exec", argv0, errno: err)
+    }
   }
 }
 

@@ -40,6 +40,9 @@ final class ManagedProcess: Sendable {
     var status: ExitStatus?
     var statusWaiters: [CheckedContinuation<ExitStatus, Never>] = []
     var timedOut = false
+    /// When the group was killed for a timeout: its outputs are closed
+    /// soon after, even if a member that left the group keeps writing.
+    var killedAt: UInt64?
     var stdin: (any Channel)?
     var outputs: [ObjectIdentifier: (channel: any Channel, idleSince: UInt64?)] = [:]
     var finished = false
@@ -119,13 +122,31 @@ final class ManagedProcess: Sendable {
 
   var hasExited: Bool { state.withLock { $0.status != nil } }
 
-  /// Kills the process group.
+  /// Signals the process group, also after its leader exited: members it
+  /// left behind (`sh -c 'writer & exit'`) are still in the group, and the
+  /// group's id cannot be given to another process while one of them lives.
+  /// The record lives until its output ended, so until then the group is
+  /// this process's; once the record is finished nothing is sent.
   func kill(signal: Int32 = SIGKILL, timedOut: Bool = false) {
-    let alive = state.withLock { s in
-      if timedOut && s.status == nil { s.timedOut = true }
-      return s.status == nil
+    let live = state.withLock { s in
+      guard !s.finished else { return false }
+      if timedOut {
+        s.timedOut = true
+        s.killedAt = monotonicMilliseconds()
+      }
+      return true
     }
-    if alive { _ = Glibc.kill(-pid, signal) }
+    if live { _ = Glibc.kill(-pid, signal) }
+  }
+
+  /// Ends a process whose caller went away: kills its group and closes its
+  /// output now (nobody reads it), so that its slot is free as soon as the
+  /// reaper has seen the leader go, whatever a member that left the group
+  /// still holds open.
+  func abandon() {
+    kill()
+    let channels = state.withLock { s in s.finished ? [] : s.outputs.values.map(\.channel) }
+    for channel in channels { channel.close(promise: nil) }
   }
 
   // MARK: Input and output
@@ -158,10 +179,21 @@ final class ManagedProcess: Sendable {
     }
   }
 
+  /// Registers the output channels before anything reads them, so that the
+  /// lingering-output watchdog never finds the table empty because a pump
+  /// had not started yet (it then gave up, and the exit waited for the
+  /// last descendant to close the output).
+  func watchOutputs(_ channels: [any Channel]) {
+    let now = monotonicMilliseconds()
+    state.withLock { s in
+      for channel in channels { s.outputs[ObjectIdentifier(channel)] = (channel, now) }
+    }
+  }
+
   /// Reads one output descriptor until it ends and publishes what it reads.
+  /// The channel was registered by `watchOutputs`.
   func pump(_ channel: NIOAsyncChannel<ByteBuffer, Never>, _ stream: Stream) async {
     let key = ObjectIdentifier(channel.channel)
-    state.withLock { $0.outputs[key] = (channel.channel, monotonicMilliseconds()) }
     do {
       try await channel.executeThenClose { inbound in
         for try await buffer in inbound {
@@ -183,21 +215,26 @@ final class ManagedProcess: Sendable {
   }
 
   /// After the process exited, closes output that a surviving descendant
-  /// keeps open once nothing has arrived on it for a while, so that the
-  /// exit is reported.
+  /// keeps open once nothing has arrived on it for `idle` milliseconds, so
+  /// that the exit is reported. After a timeout's kill, every output is
+  /// closed `idle` milliseconds after the later of the kill and the exit,
+  /// busy or not: a member that left the group must not hold the call open.
   func closeLingeringOutput(afterIdleMilliseconds idle: UInt64 = 300) async {
     _ = await exitStatus()
     // Silence counts from the exit on: what the process wrote just before
     // it ended may still wait in the kernel to be read.
     let exitedAt = monotonicMilliseconds()
     while true {
-      let (open, idleChannels) = state.withLock { s -> (Bool, [any Channel]) in
+      let (open, closing) = state.withLock { s -> (Bool, [any Channel]) in
         let now = monotonicMilliseconds()
-        let idle = s.outputs.values.filter { ($0.idleSince.map { now - max($0, exitedAt) >= idle }) ?? false }
-        return (!s.outputs.isEmpty, idle.map(\.channel))
+        if let killedAt = s.killedAt, now - max(killedAt, exitedAt) >= idle {
+          return (!s.outputs.isEmpty, s.outputs.values.map(\.channel))
+        }
+        let quiet = s.outputs.values.filter { ($0.idleSince.map { now - max($0, exitedAt) >= idle }) ?? false }
+        return (!s.outputs.isEmpty, quiet.map(\.channel))
       }
       if !open || Task.isCancelled { return }
-      for channel in idleChannels { channel.close(promise: nil) }
+      for channel in closing { channel.close(promise: nil) }
       try? await Task.sleep(for: .milliseconds(50))
     }
   }

@@ -21,20 +21,19 @@ public struct ProcessService: Cove_Agent_V1_Process.SimpleServiceProtocol {
   ) async throws {
     let queue = EventQueue(capacity: 16)
     let process = try await mappingErrors { try await supervisor.start(request, owner: queue) }
-    // A foreground process does not outlive the call that started it.
-    let killUnlessBackground: @Sendable () -> Void = {
-      if !request.background { process.kill() }
+    // A foreground process does not outlive the call that started it: when
+    // the call ends early (its client cancelled, reset the stream or went
+    // away) the whole group is killed and the process's slot freed. A
+    // background one carries on; only this call's subscription ends.
+    let background = request.background
+    let endCall: @Sendable () -> Void = {
+      queue.finish()
+      if !background { process.abandon() }
     }
     do {
-      try await withTaskCancellationHandler {
-        try await forward(queue, to: response)
-      } onCancel: {
-        killUnlessBackground()
-      }
-      if Task.isCancelled { killUnlessBackground() }
+      try await untilCallEnds({ try await forward(queue, to: response) }, onCancel: endCall)
     } catch {
-      queue.finish()
-      killUnlessBackground()
+      endCall()
       throw error
     }
   }
@@ -51,7 +50,8 @@ public struct ProcessService: Cove_Agent_V1_Process.SimpleServiceProtocol {
         throw AgentError(.notFound, "process \(process.pid) has exited")
       }
       defer { process.unsubscribe(id) }
-      try await forward(queue, to: response)
+      // A quiet process gives `forward` nothing to fail on: end it with the call.
+      try await untilCallEnds({ try await forward(queue, to: response) }, onCancel: { queue.finish() })
     }
   }
 

@@ -113,7 +113,7 @@ public final class ProcessSupervisor: Sendable {
     var cleanup = fds.all
     defer { for fd in cleanup { close(fd) } }
 
-    let (process, execErrno): (ManagedProcess, Int32) = try state.withLock { s throws(AgentError) in
+    let (process, execFailure): (ManagedProcess, AgentError?) = try state.withLock { s throws(AgentError) in
       guard !s.stopping else { throw AgentError(.unavailable, "the agent is stopping") }
       guard s.processes.count < limits.maxProcesses else {
         throw AgentError(.resourceExhausted, "too many processes: the limit is \(limits.maxProcesses)")
@@ -121,12 +121,12 @@ public final class ProcessSupervisor: Sendable {
       if !request.tag.isEmpty, s.processes.values.contains(where: { $0.tag == request.tag }) {
         throw AgentError(.alreadyExists, "a running process is already tagged \"\(request.tag)\"")
       }
-      let (pid, execErrno) = try plan.spawn(fds)
+      let (pid, execFailure) = try plan.spawn(fds)
       let process = ManagedProcess(
         pid: pid, tag: request.tag, argv: request.argv, background: request.background,
         ptyMaster: fds.ptyMaster.map { dup($0) })
       s.processes[pid] = process
-      return (process, execErrno)
+      return (process, execFailure)
     }
     reaper.childStarted()
     _ = process.subscribe(owner, owner: true)
@@ -137,9 +137,8 @@ public final class ProcessSupervisor: Sendable {
     cleanup = []
     logger.debug("started", metadata: ["pid": "\(process.pid)", "argv": "\(request.argv)"])
 
-    if execErrno != 0 {
-      let reason = AgentError.system("exec", plan.argv0, errno: execErrno).message
-      owner.offer(.with { $0.stderr = Data("cove-agent: \(reason)\n".utf8) })
+    if let execFailure {
+      owner.offer(.with { $0.stderr = Data("cove-agent: \(execFailure.message)\n".utf8) })
     }
     try await supervise(process, fds: fds, timeoutMilliseconds: request.timeoutMs)
     return process
@@ -175,6 +174,7 @@ public final class ProcessSupervisor: Sendable {
       remove(process)  // the reaper still reaps the child; nothing else tracks it
       throw AgentError(.internalError, "cannot watch the output of process \(process.pid): \(error)")
     }
+    process.watchOutputs(outputs.map { $0.0.channel })
 
     let timeout: Task<Void, Never>? =
       timeoutMilliseconds == 0
