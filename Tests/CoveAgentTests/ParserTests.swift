@@ -30,7 +30,7 @@ struct ParserTests {
   }
 
   @Test("inotify records become watch events, also when names are padded")
-  func inotify() {
+  func inotify() throws {
     func record(mask: UInt32, name: String) -> [UInt8] {
       var nameBytes = Array(name.utf8) + [0]
       while nameBytes.count % 16 != 0 { nameBytes.append(0) }
@@ -40,10 +40,37 @@ struct ParserTests {
       return le(1) + le(mask) + le(0) + le(UInt32(nameBytes.count)) + nameBytes
     }
     let bytes = record(mask: 0x100, name: "new") + record(mask: 0x4000_0200, name: "gone") + [1, 2, 3]
-    let events = InotifyEvent.parse(bytes, directory: "/w")
+    let events = InotifyEvent.parse(bytes, directory: try GuestPath("/w"))
     #expect(events.map(\.kind) == [.create, .remove])
     #expect(events.map(\.path) == ["/w/new", "/w/gone"])
     #expect(events[1].isDirectory)
+  }
+
+  @Test("paths are normalized lexically before any guard sees them")
+  func pathNormalization() throws {
+    for root in ["/", "//", "/.", "/..", "/./", "/proc/..", "///./../.", "/a/b/../../", "/a/./../b/.."] {
+      #expect(try GuestPath(root).isRoot, "\(root)")
+    }
+    #expect(try GuestPath("/tmp//x/./y/../z/").text == "/tmp/x/z")
+    #expect(try GuestPath("/a/b").parent.text == "/a")
+    #expect(try GuestPath("/a").parent.isRoot)
+    #expect(GuestPath.root.appending(Array("etc".utf8)).text == "/etc")
+    #expect(throws: AgentError.self) { try GuestPath("relative") }
+    #expect(throws: AgentError.self) { try GuestPath("/a\u{0}b") }
+  }
+
+  @Test("names that are not UTF-8 are escaped reversibly, and so are the escape characters")
+  func nameEscaping() {
+    let samples: [[UInt8]] = [
+      Array("plain é 漢字".utf8), [0x66, 0xFF, 0x2E], [0xC3], [0xED, 0xA0, 0x80],  // a lone surrogate
+      Array("\u{F7A9}".utf8), [0xE2, 0x82], Array("a\u{F780}".utf8) + [0x80, 0x41],
+    ]
+    for bytes in samples {
+      let text = NameEscaping.encode(bytes[...])
+      #expect(NameEscaping.decode(text) == bytes, "\(bytes) -> \(text.unicodeScalars.map(\.value))")
+    }
+    #expect(NameEscaping.encode(Array("plain é".utf8)[...]) == "plain é")
+    #expect(NameEscaping.encode([0x66, 0xFF][...]) == "f\u{F7FF}")
   }
 
   @Test("PATH lookup finds executables and leaves unknown names alone")

@@ -14,33 +14,33 @@
 /// a part: data goes to a temporary file in the same directory, which is
 /// synced and renamed over the target only when every byte arrived.
 struct AtomicFileWriter {
-  let path: String
-  let temporaryPath: String
+  let path: GuestPath
+  let temporaryPath: GuestPath
   private var fd: Int32
+
   private(set) var written: UInt64 = 0
 
-  init(path: String, mode: mode_t, createParents: Bool) throws(AgentError) {
+  init(path: GuestPath, mode: mode_t, createParents: Bool) throws(AgentError) {
     self.path = path
-    let slash = path.lastIndex(of: "/")!
-    let directory = slash == path.startIndex ? "/" : String(path[..<slash])
-    let name = String(path[path.index(after: slash)...])
-    guard !name.isEmpty else { throw AgentError(.invalidArgument, "path names a directory: \"\(path)\"") }
-    let existing = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard !path.isRoot else { throw AgentError(.invalidArgument, "path names a directory: \"\(path)\"") }
+    let existing = path.withCString { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
     if existing >= 0 {
       close(existing)
-      throw AgentError.system("write", path, errno: EISDIR)
+      throw AgentError.system("write", path.text, errno: EISDIR)
     }
-    if createParents { try FileSystem.makeDirectory(directory, parents: true, mode: 0o755) }
-    var template = Array(FileSystem.join(directory, ".\(name).cove-XXXXXX").utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    guard fd >= 0 else { throw AgentError.system("write", path, errno: errno) }
+    if createParents { try FileSystem.makeDirectory(path.parent, parents: true, mode: 0o755) }
+    var template = path.parent.appending([UInt8(ascii: ".")] + path.name + Array(".cove-XXXXXX".utf8)).bytes + [0]
+    let fd = template.withUnsafeMutableBufferPointer {
+      $0.withMemoryRebound(to: CChar.self) { mkstemp($0.baseAddress!) }
+    }
+    guard fd >= 0 else { throw AgentError.system("write", path.text, errno: errno) }
     _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
     self.fd = fd
-    self.temporaryPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    self.temporaryPath = GuestPath(normalizing: Array(template.dropLast()))
     if fchmod(fd, mode) != 0 {
       let err = errno
       abandon()
-      throw AgentError.system("write", path, errno: err)
+      throw AgentError.system("write", path.text, errno: err)
     }
   }
 
@@ -51,7 +51,7 @@ struct AtomicFileWriter {
       let n = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, count - done) }
       if n < 0 {
         if errno == EINTR { continue }
-        throw AgentError.system("write", path, errno: errno)
+        throw AgentError.system("write", path.text, errno: errno)
       }
       done += n
     }
@@ -61,17 +61,15 @@ struct AtomicFileWriter {
   /// Syncs and renames into place; returns the number of bytes written.
   mutating func commit() throws(AgentError) -> UInt64 {
     do {
-      try retrying("sync", path) { fsync(fd) }
+      try retrying("sync", path.text) { fsync(fd) }
       close(fd)
       fd = -1
-      try retrying("write", path) { rename(temporaryPath, path) }
+      try retrying("write", path.text) { temporaryPath.withCString { t in path.withCString { rename(t, $0) } } }
     } catch {
       abandon()
       throw error
     }
-    let slash = path.lastIndex(of: "/")!
-    let directory = slash == path.startIndex ? "/" : String(path[..<slash])
-    let dirfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    let dirfd = path.parent.withCString { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
     if dirfd >= 0 {
       fsync(dirfd)
       close(dirfd)
@@ -82,6 +80,6 @@ struct AtomicFileWriter {
   /// Removes the temporary file; the target is untouched.
   func abandon() {
     if fd >= 0 { close(fd) }
-    unlink(temporaryPath)
+    _ = temporaryPath.withCString { unlink($0) }
   }
 }

@@ -37,19 +37,15 @@ public struct FileService: Cove_Agent_V1_Files.SimpleServiceProtocol {
   ) async throws {
     defer { freeMemory.releaseSoon() }
     try await mappingErrors {
-      let path = request.path
-      try FileSystem.validate(path)
-      let fd = try retrying("read", path) { open(path, O_RDONLY | O_CLOEXEC) }
+      let path = try GuestPath(request.path)
+      let fd = try FileSystem.openRegularFile(path)
       defer { close(fd) }
-      var st = Glibc.stat()
-      try retrying("read", path) { fstat(fd, &st) }
-      if (st.st_mode & S_IFMT) == S_IFDIR { throw AgentError.system("read", path, errno: EISDIR) }
       var offset = off_t(clamping: request.offset)
       var remaining = request.length == 0 ? UInt64.max : request.length
       var buffer = [UInt8](repeating: 0, count: limits.chunkBytes)
       while remaining > 0 {
         let want = Int(min(UInt64(buffer.count), remaining))
-        let n = try retrying("read", path) {
+        let n = try retrying("read", path.text) {
           buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, offset) }
         }
         if n == 0 { break }
@@ -74,9 +70,8 @@ public struct FileService: Cove_Agent_V1_Files.SimpleServiceProtocol {
           switch part.part {
           case .header(let header):
             guard writer == nil else { throw AgentError(.invalidArgument, "the header must come once, first") }
-            try FileSystem.validate(header.path)
             writer = try AtomicFileWriter(
-              path: header.path, mode: mode_t(header.mode == 0 ? 0o644 : header.mode & 0o7777),
+              path: GuestPath(header.path), mode: mode_t(header.mode == 0 ? 0o644 : header.mode & 0o7777),
               createParents: header.createParents)
           case .data(let data):
             guard writer != nil else { throw AgentError(.invalidArgument, "the header must come first") }
@@ -108,8 +103,7 @@ public struct FileService: Cove_Agent_V1_Files.SimpleServiceProtocol {
     request: Cove_Agent_V1_StatRequest, context: ServerContext
   ) async throws -> Cove_Agent_V1_StatResponse {
     try await mappingErrors {
-      try FileSystem.validate(request.path)
-      let info = try FileSystem.lstatInfo(request.path)
+      let info = try FileSystem.lstatInfo(GuestPath(request.path))
       return .with { $0.info = info }
     }
   }
@@ -118,9 +112,9 @@ public struct FileService: Cove_Agent_V1_Files.SimpleServiceProtocol {
     request: Cove_Agent_V1_ListRequest, context: ServerContext
   ) async throws -> Cove_Agent_V1_ListResponse {
     try await mappingErrors {
-      try FileSystem.validate(request.path)
       let depth = Int(min(max(request.depth, 1), 64))
-      let entries = try FileSystem.list(request.path, depth: depth, limit: limits.maxListEntries)
+      let entries = try FileSystem.list(
+        GuestPath(request.path), depth: depth, limit: limits.maxListEntries, byteBudget: limits.maxMessageBytes - 64)
       return .with { $0.entries = entries }
     }
   }
@@ -129,9 +123,9 @@ public struct FileService: Cove_Agent_V1_Files.SimpleServiceProtocol {
     request: Cove_Agent_V1_MakeDirectoryRequest, context: ServerContext
   ) async throws -> Cove_Agent_V1_MakeDirectoryResponse {
     try await mappingErrors {
-      try FileSystem.validate(request.path)
+      let path = try GuestPath(request.path)
       let mode = mode_t(request.mode == 0 ? 0o755 : request.mode & 0o7777)
-      try FileSystem.makeDirectory(request.path, parents: request.parents, mode: mode)
+      try FileSystem.makeDirectory(path, parents: request.parents, mode: mode)
       return .init()
     }
   }
@@ -140,8 +134,7 @@ public struct FileService: Cove_Agent_V1_Files.SimpleServiceProtocol {
     request: Cove_Agent_V1_RemoveRequest, context: ServerContext
   ) async throws -> Cove_Agent_V1_RemoveResponse {
     try await mappingErrors {
-      try FileSystem.validate(request.path)
-      try FileSystem.remove(request.path, recursive: request.recursive)
+      try FileSystem.remove(GuestPath(request.path), recursive: request.recursive)
       return .init()
     }
   }
@@ -150,9 +143,10 @@ public struct FileService: Cove_Agent_V1_Files.SimpleServiceProtocol {
     request: Cove_Agent_V1_RenameRequest, context: ServerContext
   ) async throws -> Cove_Agent_V1_RenameResponse {
     try await mappingErrors {
-      try FileSystem.validate(request.from)
-      try FileSystem.validate(request.to)
-      try retrying("rename", "\(request.from) to \(request.to)") { Glibc.rename(request.from, request.to) }
+      let from = try GuestPath(request.from)
+      let to = try GuestPath(request.to)
+      guard !from.isRoot, !to.isRoot else { throw AgentError(.invalidArgument, "refusing to rename / or over /") }
+      try retrying("rename", "\(from) to \(to)") { from.withCString { f in to.withCString { Glibc.rename(f, $0) } } }
       return .init()
     }
   }
@@ -163,9 +157,9 @@ public struct FileService: Cove_Agent_V1_Files.SimpleServiceProtocol {
     context: ServerContext
   ) async throws {
     try await mappingErrors {
-      try FileSystem.validate(request.path)
+      let path = try GuestPath(request.path)
       var fd: Int32 = -1
-      try check("watch", request.path, cove_watch_directory(request.path, &fd))
+      try check("watch", path.text, path.withCString { cove_watch_directory($0, &fd) })
       let channel: NIOAsyncChannel<ByteBuffer, Never>
       do {
         channel = try await NIOPipeBootstrap(group: group).takingOwnershipOfDescriptor(input: fd) { channel in
@@ -175,21 +169,22 @@ public struct FileService: Cove_Agent_V1_Files.SimpleServiceProtocol {
         }
       } catch {
         close(fd)
-        throw AgentError(.internalError, "watch \(request.path): \(error)")
+        throw AgentError(.internalError, "watch \(path): \(error)")
       }
-      // Reading inotify does not notice a cancelled call: close it then.
+      // Reading inotify does not notice a cancelled call: close it then,
+      // which gives the inotify descriptor back.
       let watched = channel.channel
-      try await withTaskCancellationHandler {
-        try await channel.executeThenClose { inbound in
-          for try await buffer in inbound {
-            for event in InotifyEvent.parse(Array(buffer.readableBytesView), directory: request.path) {
-              try await response.write(event)
+      try await untilCallEnds(
+        {
+          try await channel.executeThenClose { inbound in
+            for try await buffer in inbound {
+              for event in InotifyEvent.parse(Array(buffer.readableBytesView), directory: path) {
+                try await response.write(event)
+              }
             }
           }
-        }
-      } onCancel: {
-        watched.close(promise: nil)
-      }
+        },
+        onCancel: { watched.close(promise: nil) })
     }
   }
 }

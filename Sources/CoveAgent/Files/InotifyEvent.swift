@@ -6,7 +6,7 @@ enum InotifyEvent {
   static let delete: UInt32 = 0x200, deleteSelf: UInt32 = 0x400, movedFrom: UInt32 = 0x40
   static let movedTo: UInt32 = 0x80, attrib: UInt32 = 0x4, isDirectory: UInt32 = 0x4000_0000
 
-  static func parse(_ bytes: [UInt8], directory: String) -> [Cove_Agent_V1_WatchEvent] {
+  static func parse(_ bytes: [UInt8], directory: GuestPath) -> [Cove_Agent_V1_WatchEvent] {
     var events: [Cove_Agent_V1_WatchEvent] = []
     var offset = 0
     func u32(_ at: Int) -> UInt32 {
@@ -18,7 +18,6 @@ enum InotifyEvent {
       guard offset + 16 + length <= bytes.count else { break }
       let nameBytes = bytes[(offset + 16)..<(offset + 16 + length)].prefix { $0 != 0 }
       offset += 16 + length
-      let name = String(decoding: nameBytes, as: UTF8.self)
       let kind: Cove_Agent_V1_WatchEvent.Kind
       if mask & (create | movedTo) == create {
         kind = .create
@@ -38,7 +37,7 @@ enum InotifyEvent {
       events.append(
         .with {
           $0.kind = kind
-          $0.path = name.isEmpty ? directory : FileSystem.join(directory, name)
+          $0.path = (nameBytes.isEmpty ? directory : directory.appending(nameBytes)).text
           $0.isDirectory = mask & isDirectory != 0
         })
     }
