@@ -2,6 +2,13 @@
 public struct AgentLimits: Sendable {
   /// Largest gRPC message accepted or sent.
   public var maxMessageBytes = 4 << 20
+  /// Calls open at once on one connection, advertised in the HTTP/2
+  /// SETTINGS so that a client queues the next one (NIOHTTP2 enforces 100
+  /// even when nothing is advertised, by closing the whole connection).
+  public var maxConcurrentStreams = 100
+  /// How long a stopping agent waits for open calls and connections before
+  /// it closes them.
+  public var shutdownGraceSeconds = 3
   /// Processes that may run at once.
   public var maxProcesses = 64
   /// Size of one chunk of a streamed file or of process output: 64 KiB less

@@ -49,6 +49,14 @@ public struct AgentServer {
     let limits = self.limits
     var config = HTTP2ServerTransport.Custom<AgentListener>.Config.defaults
     config.rpc.maxRequestPayloadSize = limits.maxMessageBytes
+    config.http2.maxConcurrentStreams = limits.maxConcurrentStreams
+    // gRPC's own check of the size resets the stream; the guard answers first, with a status.
+    let maxMessageBytes = limits.maxMessageBytes
+    config.channelDebuggingCallbacks.onAcceptHTTP2Stream = { stream in
+      stream.eventLoop.makeCompletedFuture {
+        try stream.pipeline.syncOperations.addHandler(MessageSizeGuard(limit: maxMessageBytes), position: .first)
+      }
+    }
     var endpoints: [AgentEndpoint] = [.unix(socketPath)]
     if let serialPort { endpoints.append(.serialPort(serialPort)) }
     if let vsockPort { endpoints.append(.vsock(vsockPort)) }
@@ -89,7 +97,22 @@ public struct AgentServer {
         "socket": "\(socketPath)", "port": "\(serialPort?.path ?? "-")", "init": "\(initMode)",
         "uptime": "\(initMode ? GuestInit.uptime : "-")",
       ])
-    try await server.serve()
+    let grace = limits.shutdownGraceSeconds
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+      tasks.addTask { try await server.serve() }
+      tasks.addTask {
+        // A graceful shutdown waits for every connection to close, and an
+        // idle client may keep its connection open for ever: past the
+        // grace period, cancelling `serve` closes what is left.
+        await stopper.waitUntilStopped()
+        try? await Task.sleep(for: .seconds(grace))
+      }
+      defer {
+        stopper.stop()  // the waiter ends when `serve` ended first
+        tasks.cancelAll()
+      }
+      try await tasks.next()
+    }
     supervisor.killAll()
     try? await hookListener.listen(on: 0)
     unlink(socketPath)
