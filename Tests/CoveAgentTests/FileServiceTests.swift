@@ -68,40 +68,6 @@ struct FileServiceTests {
     #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/deep/er") == ["file.bin"])
   }
 
-  @Test("the memory a large transfer took is given back once it is over")
-  func memoryGivenBack() async throws {
-    defer { agent.stop() }
-    let path = root + "/large"
-    let chunk = Data(repeating: 0x5a, count: 65536)
-    let before = try Self.anonymousKiB(of: agent.process.processIdentifier)
-    try await agent.withClient { client in
-      _ = try await client.files.write(
-        requestProducer: { writer in
-          try await writer.write(.with { $0.header = .with { $0.path = path } })
-          for _ in 0..<(48 * 16) { try await writer.write(.with { $0.data = chunk }) }
-          try await writer.write(.with { $0.finish = true })
-        })
-      let read = try await client.files.read(.with { $0.path = path }) { response in
-        var count = 0
-        for try await part in response.messages { count += part.data.count }
-        return count
-      }
-      #expect(read == 48 << 20)
-    }
-    // The agent releases free memory a second after the last transfer.
-    try await Task.sleep(for: .seconds(2))
-    let after = try Self.anonymousKiB(of: agent.process.processIdentifier)
-    #expect(after < before + 3 * 1024, "RssAnon \(before) kB before, \(after) kB after moving 48 MiB each way")
-  }
-
-  static func anonymousKiB(of pid: Int32) throws -> Int {
-    let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-    guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("RssAnon:") }),
-      let value = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap({ Int($0) })
-    else { throw HarnessError("no RssAnon for \(pid)") }
-    return value
-  }
-
   @Test("a write interrupted half-way leaves the old file intact")
   func interruptedWrite() async throws {
     defer { agent.stop() }
@@ -116,13 +82,15 @@ struct FileServiceTests {
             try await Task.sleep(for: .seconds(30))
           })
       }
-      try await Task.sleep(for: .milliseconds(500))
+      // Cancel once the agent holds the half-written temporary file.
+      #expect(await eventually(within: 30) { (try? FileManager.default.contentsOfDirectory(atPath: root))?.count == 2 })
       task.cancel()
       _ = try? await task.value
-      try await Task.sleep(for: .milliseconds(300))
+      // The agent removes its temporary file when it sees the call end.
+      #expect(
+        await eventually(within: 30) { (try? FileManager.default.contentsOfDirectory(atPath: root)) == ["keep.txt"] })
     }
     #expect(try String(contentsOfFile: path, encoding: .utf8) == "old contents")
-    #expect(try FileManager.default.contentsOfDirectory(atPath: root) == ["keep.txt"])
   }
 
   @Test("errors carry the right status and a clear message")
@@ -271,11 +239,56 @@ struct FileServiceTests {
             try await writer.write(.with { $0.data = Data(count: 5 << 20) })
           })
       }
-      // The transport refuses the message (the status says so); the agent lives on.
-      #expect(error != nil)
+      // The agent refuses the message with a status; it lives on.
+      #expect(error?.code == .resourceExhausted)
       let health = try await client.system.health(.init())
       #expect(health.version.isEmpty == false)
     }
     #expect(!FileManager.default.fileExists(atPath: root + "/big"))
+  }
+}
+
+/// Moving 48 MiB each way takes its time on a loaded machine: this suite
+/// bounds it generously, and asserts nothing about speed.
+@Suite("Files service memory, against the real agent binary", .timeLimit(.minutes(5)))
+struct FileMemoryTests {
+  @Test("the memory a large transfer took is given back once it is over")
+  func memoryGivenBack() async throws {
+    let agent = try AgentHarness()
+    defer { agent.stop() }
+    let root = agent.directory
+    let path = root + "/large"
+    let chunk = Data(repeating: 0x5a, count: 65536)
+    let before = try Self.anonymousKiB(of: agent.process.processIdentifier)
+    try await agent.withClient { client in
+      _ = try await client.files.write(
+        requestProducer: { writer in
+          try await writer.write(.with { $0.header = .with { $0.path = path } })
+          for _ in 0..<(48 * 16) { try await writer.write(.with { $0.data = chunk }) }
+          try await writer.write(.with { $0.finish = true })
+        })
+      let read = try await client.files.read(.with { $0.path = path }) { response in
+        var count = 0
+        for try await part in response.messages { count += part.data.count }
+        return count
+      }
+      #expect(read == 48 << 20)
+    }
+    // The agent releases free memory a second after the last transfer;
+    // under load that second may be late, so the check waits for it.
+    var after = 0
+    let givenBack = try await eventually(within: 60) {
+      after = try Self.anonymousKiB(of: agent.process.processIdentifier)
+      return after < before + 3 * 1024
+    }
+    #expect(givenBack, "RssAnon \(before) kB before, \(after) kB after moving 48 MiB each way")
+  }
+
+  static func anonymousKiB(of pid: Int32) throws -> Int {
+    let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+    guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("RssAnon:") }),
+      let value = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap({ Int($0) })
+    else { throw HarnessError("no RssAnon for \(pid)") }
+    return value
   }
 }

@@ -54,7 +54,7 @@ struct SerialPortTests {
   @Test("a serial port that is not a character device is refused with a clear message")
   func notADevice() throws {
     let file = NSTemporaryDirectory() + "cove-not-a-port-" + UUID().uuidString.prefix(8)
-    FileManager.default.createFile(atPath: file, contents: Data())
+    _ = FileManager.default.createFile(atPath: file, contents: Data())
     defer { try? FileManager.default.removeItem(atPath: file) }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: AgentHarness.binary)
