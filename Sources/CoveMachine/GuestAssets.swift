@@ -7,7 +7,7 @@ import Logging
 /// here, before any QEMU starts.
 public struct GuestAssets: Sendable {
   public var home: CoveHome
-  /// The static agent binary; found by ``locateAgent()`` when nil.
+  /// The static agent binary; found by ``locateAgent(environment:executable:home:)`` when nil.
   public var agent: String?
   /// A user-supplied kernel instead of the distribution's.
   public var customKernel: String?
@@ -41,34 +41,71 @@ public struct GuestAssets: Sendable {
   }
 
   public func configuration(image name: String) async throws -> MachineConfiguration {
-    let agent = try agent ?? Self.locateAgent()
+    let agent = try agent ?? Self.locateAgent(home: home)
     let kernel = try await kernel()
     let initramfs = try Initramfs(home: home).path(agent: agent, kernel: kernel)
     let image = try await image(named: name)
     return MachineConfiguration(kernel: kernel, initramfs: initramfs, rootImage: image.path)
   }
 
-  /// The static agent: `$COVE_AGENT`, or `cove-agent` in `static/` beside the
-  /// build folder of this executable (where scripts/build-agent puts it), or
-  /// installed beside it.
+  /// These assets with the agent found now (``locateAgent(environment:executable:home:)``),
+  /// or ``ImageError/agentNotFound(_:)`` naming every place looked at. A
+  /// program that boots guests calls it at startup, to refuse to start
+  /// rather than fail every boot later.
+  public func resolvingAgent() throws -> GuestAssets {
+    var resolved = self
+    resolved.agent = try agent ?? Self.locateAgent(home: home)
+    return resolved
+  }
+
+  /// The static agent, from the first of: `$COVE_AGENT`; `cove-agent`
+  /// beside the running executable, or in `../lib/cove/` from it (an
+  /// installed `cove`); `$COVE_HOME/bin/cove-agent`; the `static/` folder
+  /// of the `.build` directory the executable was built in (where
+  /// scripts/build-agent puts it); `.build/static/cove-agent` under the
+  /// current directory.
   public static func locateAgent(
     environment: [String: String] = ProcessInfo.processInfo.environment,
-    executable: String = CommandLine.arguments.first ?? ""
+    executable: String = runningExecutable, home: CoveHome = CoveHome()
   ) throws -> String {
     var candidates: [String] = []
     if let configured = environment["COVE_AGENT"], !configured.isEmpty { candidates.append(configured) }
     let executablePath = URL(fileURLWithPath: executable).resolvingSymlinksInPath()
     let folder = executablePath.deletingLastPathComponent()
-    candidates.append(folder.deletingLastPathComponent().appendingPathComponent("static/cove-agent").path)
+    candidates.append(folder.appendingPathComponent("cove-agent").path)
     candidates.append(folder.appendingPathComponent("../lib/cove/cove-agent").standardized.path)
-    candidates.append(FileManager.default.currentDirectoryPath + "/.build/static/cove-agent")
-    for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
-      guard isStatic(candidate) else {
-        throw ImageError.invalidSource("\(candidate) is not a static executable; build it with scripts/build-agent")
+    candidates.append(home.root + "/bin/cove-agent")
+    // .build/<triple>/debug/cove, or .build/debug/cove when not resolved.
+    var ancestor = folder
+    while ancestor.pathComponents.count > 1 {
+      if ancestor.lastPathComponent == ".build" {
+        candidates.append(ancestor.appendingPathComponent("static/cove-agent").path)
+        break
       }
-      return candidate
+      ancestor.deleteLastPathComponent()
     }
-    throw ImageError.agentNotFound(candidates)
+    candidates.append(FileManager.default.currentDirectoryPath + "/.build/static/cove-agent")
+    var seen: Set<String> = []
+    candidates = candidates.filter { seen.insert($0).inserted }
+    // A dynamically linked agent (a debug build beside a debug `cove`)
+    // cannot run in a guest: pass over it, and say so if nothing else fits.
+    var looked: [String] = []
+    for candidate in candidates {
+      guard FileManager.default.isExecutableFile(atPath: candidate) else {
+        looked.append(candidate)
+        continue
+      }
+      if isStatic(candidate) { return candidate }
+      looked.append(candidate + " (not a static executable)")
+    }
+    throw ImageError.agentNotFound(looked)
+  }
+
+  /// The path of this process's executable: /proc/self/exe, which holds
+  /// even when it was started by a bare name found on `PATH`.
+  public static var runningExecutable: String {
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+      ?? CommandLine.arguments.first ?? ""
   }
 
   /// A dynamically linked ELF names its loader near the start of the file.
