@@ -2,6 +2,8 @@ import CoveSandbox
 import Foundation
 import GRPCCore
 import Hummingbird
+import NIOCore
+import ServiceLifecycle
 
 /// Every error the API answers with: `{"error": {"code": ..., "message": ...}}`
 /// and the status that fits.
@@ -31,10 +33,15 @@ public struct APIError: HTTPResponseError, Sendable {
       }
       var error: Inner
     }
-    return (try? JSONEncoder().encode(Envelope(error: .init(code: code, message: message)))) ?? Data()
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return (try? encoder.encode(Envelope(error: .init(code: code, message: message)))) ?? Data()
   }
 
   static func badRequest(_ message: String) -> APIError { APIError(.badRequest, code: "invalid_request", message) }
+
+  /// What a request or stream cut short by SIGTERM is told.
+  static let shuttingDown = APIError(.serviceUnavailable, code: "shutting_down", "the server is shutting down")
 
   /// The API's view of any error a handler throws.
   init(_ error: any Error) {
@@ -45,6 +52,10 @@ public struct APIError: HTTPResponseError, Sendable {
     case let error as HTTPError:
       self.init(error.status, code: Self.code(for: error.status), error.body ?? error.status.reasonPhrase)
     case let error as DecodingError: self = .badRequest("the request body is not valid: \(Self.describe(error))")
+    case let error as NIOTooManyBytesError:
+      let limit = error.maxBytes.map { " of \($0) bytes" } ?? ""
+      self.init(.contentTooLarge, code: "too_large", "the request body is over the limit\(limit)")
+    case is CancellationError where Task.isShuttingDownGracefully: self = .shuttingDown
     default: self.init(.internalServerError, code: "internal", "\(error)")
     }
   }
@@ -113,15 +124,65 @@ public struct APIError: HTTPResponseError, Sendable {
   }
 }
 
+extension APIError {
+  /// The API's view of `error`, met while working in sandbox `id`: an agent
+  /// call that broke because the sandbox was deleted, stopped or suspended
+  /// meanwhile says so (410 or 409), instead of blaming the agent (503).
+  static func explaining(
+    _ error: any Error, sandbox id: String?, during operation: String, manager: SandboxManager
+  ) async -> APIError {
+    let apiError = APIError(error)
+    guard let id, let rpc = error as? RPCError, [.unavailable, .cancelled, .unknown].contains(rpc.code) else {
+      return apiError
+    }
+    let record: SandboxRecord
+    do {
+      record = try await manager.get(id)
+    } catch {
+      return APIError(.gone, code: "sandbox_deleted", "sandbox \(id) was deleted while \(operation) ran")
+    }
+    switch record.state {
+    case .stopping, .stopped, .error:
+      if let reason = record.error {
+        return APIError(.conflict, code: "sandbox_stopped", "sandbox \(id) stopped (\(reason)) while \(operation) ran")
+      }
+      return APIError(.gone, code: "sandbox_deleted", "sandbox \(id) was deleted while \(operation) ran")
+    case .snapshotting, .suspended:
+      return APIError(.conflict, code: "sandbox_suspended", "sandbox \(id) was suspended while \(operation) ran")
+    default:
+      return apiError
+    }
+  }
+
+  /// The sandbox id in an API path, `/v1/sandboxes/{id}/...`.
+  static func sandboxID(inPath path: String) -> String? {
+    let parts = path.split(separator: "/")
+    guard parts.count >= 4, parts[0] == "v1", parts[1] == "sandboxes" else { return nil }
+    return String(parts[2])
+  }
+
+  /// What a request to `path` was doing, for ``explaining(_:sandbox:during:manager:)``.
+  static func operation(inPath path: String) -> String {
+    if path.contains("/exec") { return "the command" }
+    if path.contains("/files") { return "the file operation" }
+    if path.contains("/processes") { return "the process call" }
+    return "the request"
+  }
+}
+
 /// Turns whatever a handler throws into an ``APIError``.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+  let manager: SandboxManager
+
   func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
     -> Response
   {
     do {
       return try await next(request, context)
     } catch {
-      let apiError = APIError(error)
+      let apiError = await APIError.explaining(
+        error, sandbox: APIError.sandboxID(inPath: request.uri.path),
+        during: APIError.operation(inPath: request.uri.path), manager: manager)
       if apiError.status.code >= 500 {
         context.logger.error("request failed", metadata: ["error": "\(apiError.message)"])
       }

@@ -27,8 +27,9 @@ extension CoveAPI {
     router.post("/v1/sandboxes/{id}/exec/stream") { request, context -> Response in
       let body = try await request.decode(as: Command.self, context: context)
       let start = try body.startRequest()
-      let agent = try await manager.agent(Self.sandboxID(context), for: "exec")
-      return ServerSentEvents.response { send in
+      let id = try Self.sandboxID(context)
+      let agent = try await manager.agent(id, for: "exec")
+      return ServerSentEvents.response(explain: { await explain($0, sandbox: id, during: "the command") }) { send in
         try await Self.run(start, stdin: body.stdin.map { Data($0.utf8) }, agent: agent) { event in
           if let buffer = ServerSentEvents.event(for: event) { try await send(buffer) }
         }

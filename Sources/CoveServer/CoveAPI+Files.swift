@@ -2,6 +2,7 @@ import CoveAgentProto
 import Foundation
 import GRPCCore
 import Hummingbird
+import Synchronization
 
 extension CoveAPI {
   /// Bytes per message into the agent (under its 4 MiB message limit).
@@ -31,43 +32,54 @@ extension CoveAPI {
     // file renamed into place at the end, so a broken upload changes nothing).
     files.put { request, context -> FileInfoBody in
       let path = try Self.path(request)
-      let query = request.uri.queryParameters
-      var mode: UInt32 = 0o644
-      if let text = query["mode"] {
-        guard let parsed = UInt32(text, radix: 8), parsed <= 0o7777 else {
-          throw APIError.badRequest("mode must be octal, such as 644")
-        }
-        mode = parsed
+      let query = QueryParameters(request)
+      let fileMode = try query.mode("mode", default: 0o644)
+      let parents = try query.flag("parents")
+      let declared = try request.headers[.contentLength].map { text in
+        guard let length = Int(text), length >= 0 else { throw APIError.badRequest("Content-Length is not valid") }
+        return length
       }
-      let fileMode = mode
-      let parents = query["parents"].map { $0 == "true" || $0 == "1" } ?? false
       let agent = try await manager.agent(Self.sandboxID(context), for: "writing files")
       let body = request.body
-      _ = try await agent.files.write(requestProducer: { writer in
-        try await writer.write(
-          .with {
-            $0.header = .with {
-              $0.path = path
-              $0.mode = fileMode
-              $0.createParents = parents
+      let upload = UploadProgress()
+      do {
+        _ = try await agent.files.write(requestProducer: { writer in
+          try await writer.write(
+            .with {
+              $0.header = .with {
+                $0.path = path
+                $0.mode = fileMode
+                $0.createParents = parents
+              }
+            })
+          var pending = Data()
+          var chunks = body.makeAsyncIterator()
+          while true {
+            // Only the body's own errors mean the upload was cut.
+            let next: ByteBuffer?
+            do { next = try await chunks.next() } catch { throw upload.cut(by: error) }
+            guard let buffer = next else { break }
+            upload.add(buffer.readableBytes)
+            pending.append(contentsOf: buffer.readableBytesView)
+            while pending.count >= Self.uploadChunk {
+              try await writer.write(.with { $0.data = pending.prefix(Self.uploadChunk) })
+              pending.removeFirst(Self.uploadChunk)
             }
-          })
-        var pending = Data()
-        for try await buffer in body {
-          pending.append(contentsOf: buffer.readableBytesView)
-          while pending.count >= Self.uploadChunk {
-            try await writer.write(.with { $0.data = pending.prefix(Self.uploadChunk) })
-            pending.removeFirst(Self.uploadChunk)
           }
-        }
-        if !pending.isEmpty { try await writer.write(.with { $0.data = pending }) }
-        try await writer.write(.with { $0.finish = true })
-      })
+          if let declared, upload.received < declared { throw upload.cut(by: nil) }
+          if !pending.isEmpty { try await writer.write(.with { $0.data = pending }) }
+          try await writer.write(.with { $0.finish = true })
+        })
+      } catch {
+        // Nothing was written (the write is atomic); say why in the client's terms.
+        if let cut = upload.cutError(declared: declared) { throw cut }
+        throw error
+      }
       return FileInfoBody(try await agent.files.stat(.with { $0.path = path }).info)
     }
     files.delete { request, context -> HTTPResponse.Status in
       let path = try Self.path(request)
-      let recursive = request.uri.queryParameters["recursive"].map { $0 == "true" || $0 == "1" } ?? false
+      let recursive = try QueryParameters(request).flag("recursive")
       let agent = try await manager.agent(Self.sandboxID(context), for: "removing files")
       _ = try await agent.files.remove(
         .with {
@@ -83,8 +95,7 @@ extension CoveAPI {
     }
     files.get("list") { request, context -> FileListBody in
       let path = try Self.path(request)
-      let depth = request.uri.queryParameters["depth"].flatMap { UInt32($0) } ?? 1
-      guard (1...16).contains(depth) else { throw APIError.badRequest("depth must be 1 to 16") }
+      let depth = UInt32(try QueryParameters(request).integer("depth", in: 1...16, default: 1))
       let agent = try await manager.agent(Self.sandboxID(context), for: "listing files")
       let list = try await agent.files.list(
         .with {
@@ -96,6 +107,9 @@ extension CoveAPI {
     files.post("mkdir") { request, context -> EditedResponse<FileInfoBody> in
       let body = try await request.decode(as: MakeDirectoryBody.self, context: context)
       try Self.checkPath(body.path)
+      if let mode = body.mode, mode > 0o7777 {
+        throw APIError.badRequest("mode must be permission bits from 0 to 0o7777 (4095), such as 493 for 0o755")
+      }
       let agent = try await manager.agent(Self.sandboxID(context), for: "making directories")
       _ = try await agent.files.makeDirectory(
         .with {
@@ -132,5 +146,41 @@ extension CoveAPI {
   static func checkPath(_ path: String) throws {
     guard path.hasPrefix("/") else { throw APIError.badRequest("paths must be absolute: \(path)") }
     guard !path.contains("\0"), path.utf8.count <= 4096 else { throw APIError.badRequest("invalid path") }
+  }
+}
+
+/// How much of an upload's body arrived, and whether it was cut short: a
+/// body that ends before its Content-Length, or breaks (the client closed
+/// or half-closed its side), is the client's 400, not the agent's failure.
+final class UploadProgress: Sendable {
+  private struct State {
+    var received = 0
+    var cut = false
+    var cause: String?
+  }
+  private let state = Mutex(State())
+
+  /// Marks the body's end or error, as opposed to the agent call's.
+  struct BodyError: Error {}
+
+  func add(_ count: Int) { state.withLock { $0.received += count } }
+  var received: Int { state.withLock { $0.received } }
+
+  func cut(by error: (any Error)?) -> BodyError {
+    state.withLock {
+      $0.cut = true
+      $0.cause = error.map { "\($0)" }
+    }
+    return BodyError()
+  }
+
+  func cutError(declared: Int?) -> APIError? {
+    let state = self.state.withLock { $0 }
+    guard state.cut else { return nil }
+    let expected = declared.map { " of the \($0) declared" } ?? ""
+    let what = state.cause == nil ? "ended before its declared length" : "was cut"
+    return APIError(
+      .badRequest, code: "upload_cut",
+      "the upload \(what): \(state.received) bytes arrived\(expected); nothing was written")
   }
 }

@@ -32,7 +32,7 @@ extension CoveAPI {
       ServiceList(services: try await manager.services(Self.sandboxID(context)).map(ServiceStatus.init))
     }
     sandbox.get("services/{name}/logs") { request, context -> Response in
-      let tail = request.uri.queryParameters["tail"].flatMap { Int($0) } ?? 65_536
+      let tail = try QueryParameters(request).integer("tail", in: 0...(16 << 20), default: 65_536)
       let log = try await manager.serviceLogs(
         Self.sandboxID(context), name: context.parameters.require("name"), tailBytes: tail)
       return Response(

@@ -61,11 +61,12 @@ extension CoveAPI {
     // Attach: the process's output from now on, and its exit, as SSE.
     processes.get("{pid}/stream") { _, context -> Response in
       let pid = try context.parameters.require("pid", as: UInt32.self)
-      let agent = try await manager.agent(Self.sandboxID(context), for: "attaching to a process")
+      let id = try Self.sandboxID(context)
+      let agent = try await manager.agent(id, for: "attaching to a process")
       guard try await agent.processes.list(.init()).processes.contains(where: { $0.pid == pid }) else {
         throw APIError(.notFound, code: "not_found", "no running process \(pid)")
       }
-      return ServerSentEvents.response { send in
+      return ServerSentEvents.response(explain: { await explain($0, sandbox: id, during: "the process") }) { send in
         try await agent.processes.attach(.with { $0.process = .with { $0.pid = pid } }) { response in
           for try await event in response.messages {
             if let buffer = ServerSentEvents.event(for: event) { try await send(buffer) }

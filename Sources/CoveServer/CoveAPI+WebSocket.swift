@@ -5,7 +5,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
-import Synchronization
+import NIOWebSocket
+import ServiceLifecycle
 
 /// A command over a WebSocket, with or without a terminal.
 ///
@@ -54,9 +55,10 @@ struct ClientMessage: Decodable, Sendable {
 
 extension CoveAPI {
   /// The router for WebSocket upgrades, behind the same auth as the rest.
+  /// A refused upgrade is answered with the API's JSON error and status.
   func webSocketRouter() -> Router<CoveRequestContext> {
     let router = Router(context: CoveRequestContext.self)
-    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: WebSocketRefusalMiddleware())
     router.add(middleware: AuthMiddleware(keys: keys))
     router.ws("/v1/sandboxes/{id}/exec/ws") { request, context in
       // Refuse before upgrading when the sandbox cannot run anything.
@@ -69,13 +71,41 @@ extension CoveAPI {
         fields["type"] = type
         try await outbound.write(.text(ProcessEventJSON.encode(fields)))
       }
+      // SIGTERM ends the command here at once, rather than the daemon
+      // waiting for a client that may never close.
+      var failure: (any Error)?
       do {
-        try await runWebSocketCommand(sandbox: id, inbound: inbound, send: send)
+        try await cancelWhenGracefulShutdown {
+          try await runWebSocketCommand(sandbox: id, inbound: inbound, send: send)
+        }
       } catch {
-        try? await send("error", ProcessEventJSON.fields(for: APIError(error)))
+        failure = error
       }
+      if failure != nil, Task.isShuttingDownGracefully { failure = APIError.shuttingDown }
+      // A client that closed or went away has nobody to tell.
+      guard let failure, !(failure is ClientLeft) else { return }
+      let apiError = await explain(failure, sandbox: id, during: "the command")
+      try? await send("error", ProcessEventJSON.fields(for: apiError))
+      try? await outbound.close(Self.closeCode(for: apiError), reason: nil)
     }
     return router
+  }
+
+  /// The WebSocket close code that fits an error.
+  static func closeCode(for error: APIError) -> WebSocketErrorCode {
+    switch error.status.code {
+    case 410, 503: .goingAway
+    case 400..<500: .policyViolation
+    default: .unexpectedServerError
+    }
+  }
+
+  /// What ended one of the tasks of a WebSocket command.
+  enum WebSocketTaskEnd: Sendable {
+    /// The command exited (true), or never started because the client's
+    /// messages ended first (false).
+    case command(ran: Bool)
+    case controls
   }
 
   func runWebSocketCommand(
@@ -84,10 +114,17 @@ extension CoveAPI {
   ) async throws {
     let (starts, startSink) = AsyncStream.makeStream(of: ClientMessage.self)
     let (controls, controlSink) = AsyncStream.makeStream(of: ClientMessage.self)
-    try await withThrowingTaskGroup(of: Void.self) { group in
-      // Reads the client: the start message, then input and controls. The
-      // client going away cancels the command.
+    let (pids, pidSink) = AsyncStream.makeStream(of: UInt32.self)
+    let manager = self.manager
+    try await withThrowingTaskGroup(of: WebSocketTaskEnd.self) { group in
+      // Reads the client: the start message, then input and controls. It
+      // ends by throwing: a message that is not valid, or ClientLeft when the
+      // client closes or goes away, which cancels the command.
       group.addTask {
+        defer {
+          startSink.finish()
+          controlSink.finish()
+        }
         var started = false
         for try await message in inbound.messages(maxSize: 1 << 20) {
           let parsed: ClientMessage
@@ -97,8 +134,8 @@ extension CoveAPI {
           case .text(let text):
             do {
               parsed = try JSONDecoder().decode(ClientMessage.self, from: Data(text.utf8))
-            } catch {
-              throw APIError.badRequest("messages must be JSON objects with a type")
+            } catch let error as DecodingError {
+              throw APIError.badRequest("messages must be JSON objects with a type: \(APIError.describe(error))")
             }
           }
           if started {
@@ -109,29 +146,34 @@ extension CoveAPI {
             startSink.finish()
           }
         }
-        startSink.finish()
-        controlSink.finish()
-        throw CancellationError()
+        throw ClientLeft()
       }
-      var next = starts.makeAsyncIterator()
-      guard let start = await next.next() else { return }
-      let request = try start.startRequest()
-      let agent = try await manager.agent(id, for: "exec")
-      try await agent.processes.start(request) { response in
-        let pid = SharedValue<UInt32?>(nil)
-        try await withThrowingTaskGroup(of: Void.self) { inner in
-          inner.addTask {
-            for await control in controls {
-              while pid.value == nil { try await Task.sleep(for: .milliseconds(5)) }
-              try await Self.apply(control, to: pid.value ?? 0, agent: agent)
-            }
-          }
+      // The command, from the start message to its exit.
+      group.addTask {
+        defer { pidSink.finish() }
+        var next = starts.makeAsyncIterator()
+        guard let start = await next.next() else { return .command(ran: false) }
+        let request = try start.startRequest()
+        let agent = try await manager.agent(id, for: "exec")
+        try await agent.processes.start(request) { response in
           for try await event in response.messages {
-            if case .started(let started) = event.event { pid.value = started.pid }
+            if case .started(let started) = event.event { pidSink.yield(started.pid) }
             if let (name, fields) = ProcessEventJSON.fields(for: event) { try await send(name, fields) }
           }
-          inner.cancelAll()
         }
+        return .command(ran: true)
+      }
+      // Controls, once the command has a pid.
+      group.addTask {
+        var pidsIterator = pids.makeAsyncIterator()
+        guard let pid = await pidsIterator.next() else { return .controls }
+        let agent = try await manager.agent(id, for: "exec")
+        for await control in controls { try await Self.apply(control, to: pid, agent: agent) }
+        return .controls
+      }
+      // The first to fail ends the others; the command's exit ends it all.
+      while let end = try await group.next() {
+        if case .command(ran: true) = end { break }
       }
       group.cancelAll()
     }
@@ -188,14 +230,33 @@ extension ClientMessage {
   }
 }
 
-/// A value that concurrent tasks read and set.
-final class SharedValue<Value: Sendable>: Sendable {
-  private let storage: Mutex<Value>
+/// The WebSocket client closed or went away.
+struct ClientLeft: Error {}
 
-  init(_ value: Value) { storage = Mutex(value) }
+/// Answers a refused WebSocket upgrade with the API's status and JSON error.
+/// Hummingbird would answer any refusal with an empty 400, so the answer is
+/// written on the connection here, before Hummingbird's (which is dropped).
+struct WebSocketRefusalMiddleware: RouterMiddleware {
+  typealias Context = CoveRequestContext
 
-  var value: Value {
-    get { storage.withLock { $0 } }
-    set { storage.withLock { $0 = newValue } }
+  func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    -> Response
+  {
+    do {
+      let response = try await next(request, context)
+      if response.status != .ok {
+        RawResponse.write(
+          APIError(response.status, code: APIError.code(for: response.status), response.status.reasonPhrase),
+          on: context.channel, close: false)
+      }
+      return response
+    } catch {
+      let apiError = APIError(error)
+      if apiError.status.code >= 500 {
+        context.logger.error("upgrade failed", metadata: ["error": "\(apiError.message)"])
+      }
+      RawResponse.write(apiError, on: context.channel, close: false)
+      throw apiError
+    }
   }
 }

@@ -21,7 +21,7 @@ public struct CoveAPI: Sendable {
   public func router() -> Router<CoveRequestContext> {
     let router = Router(context: CoveRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
-    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: ErrorMiddleware(manager: manager))
     if registry != nil { router.add(middleware: MetricsMiddleware()) }
     router.add(middleware: AuthMiddleware(keys: keys))
     addServiceRoutes(to: router)
@@ -55,6 +55,11 @@ public struct CoveAPI: Sendable {
   /// The sandbox named by the route's `{id}`.
   static func sandboxID(_ context: CoveRequestContext) throws -> String {
     try context.parameters.require("id")
+  }
+
+  /// ``APIError/explaining(_:sandbox:during:manager:)`` with this API's manager.
+  func explain(_ error: any Error, sandbox id: String, during operation: String) async -> APIError {
+    await APIError.explaining(error, sandbox: id, during: operation, manager: manager)
   }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
+import NIOCore
 
 /// The per-request context: Hummingbird's, plus the caller's API key id.
 public struct CoveRequestContext: RequestContext, WebSocketRequestContext {
@@ -8,9 +9,13 @@ public struct CoveRequestContext: RequestContext, WebSocketRequestContext {
   public let webSocket = WebSocketHandlerReference<CoveRequestContext>()
   /// The id of the key that authenticated the request.
   public var keyID: String?
+  /// The connection, for answers that must be written past Hummingbird
+  /// (a refused WebSocket upgrade; see ``WebSocketRefusalMiddleware``).
+  let channel: any Channel
 
   public init(source: Source) {
     coreContext = .init(source: source)
+    channel = source.channel
   }
 
   /// JSON bodies of API calls are small; files travel as raw streams.

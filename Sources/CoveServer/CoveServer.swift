@@ -6,6 +6,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import Prometheus
+import ServiceLifecycle
 
 /// How `cove serve` runs.
 public struct ServerOptions: Sendable {
@@ -16,6 +17,10 @@ public struct ServerOptions: Sendable {
   public var manager: ManagerConfiguration
   /// Leave sandboxes running at exit, for the next daemon to take over.
   public var keepSandboxes = false
+  /// How long requests may take to finish after SIGTERM before they are
+  /// cancelled. Streams and WebSockets do not wait for it: they are told
+  /// and ended at once.
+  public var shutdownGrace: Duration = .seconds(5)
 
   public init(dataDirectory: String) {
     self.dataDirectory = dataDirectory
@@ -34,6 +39,9 @@ public enum CoveServer {
     options: ServerOptions, assets: GuestAssets, registry: PrometheusCollectorRegistry?, logger: Logger,
     onListening: @escaping @Sendable (String) -> Void = { _ in }
   ) async throws {
+    // A daemon that cannot boot anything refuses to start, rather than
+    // answering every create with an error that is not the client's.
+    let assets = try assets.resolvingAgent()
     try FileManager.default.createDirectory(
       atPath: options.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     let store = try SandboxStore(path: databasePath(data: options.dataDirectory))
@@ -43,16 +51,22 @@ public enum CoveServer {
     let api = CoveAPI(manager: manager, registry: registry)
     let app = Application(
       router: api.router(),
-      server: .http1WebSocketUpgrade(
-        webSocketRouter: api.webSocketRouter(), configuration: .init(ws: .init(maxFrameSize: 1 << 20))),
+      server: api.server(),
       configuration: .init(address: .hostname(options.host, port: options.port), serverName: "cove"),
       onServerRunning: { channel in
         let port = channel.localAddress?.port ?? options.port
         onListening("http://\(options.host):\(port)")
       },
       logger: logger)
+    // SIGTERM starts a graceful shutdown: no new connections, open streams
+    // and WebSockets told and ended, other requests given `shutdownGrace`
+    // to finish, then cancelled. Only then are the sandboxes stopped.
+    var configuration = ServiceGroupConfiguration(
+      services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+    configuration.maximumGracefulShutdownDuration = options.shutdownGrace
+    configuration.maximumCancellationDuration = .seconds(5)
     do {
-      try await app.runService()
+      try await ServiceGroup(configuration: configuration).run()
     } catch {
       reaper.cancel()
       await manager.shutdown(stopSandboxes: !options.keepSandboxes)

@@ -2,6 +2,7 @@ import CoveAgentProto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ServiceLifecycle
 
 /// Process events as Server-Sent Events: `started` `{"pid": N}`, `stdout` and
 /// `stderr` `{"data": BASE64}`, `exit` `{"exit_code": N, "signal": N|null,
@@ -26,8 +27,10 @@ enum ServerSentEvents {
   }
 
   /// A streaming response that writes each event `produce` yields, and an
-  /// `error` event if it fails after the stream began.
+  /// `error` event (`explain` says which) if it fails after the stream
+  /// began. SIGTERM ends it at once with a `shutting_down` error.
   static func response(
+    explain: @escaping @Sendable (any Error) async -> APIError,
     _ produce: @escaping @Sendable (_ send: @escaping @Sendable (ByteBuffer) async throws -> Void) async throws -> Void
   ) -> Response {
     Response(
@@ -35,12 +38,27 @@ enum ServerSentEvents {
       body: ResponseBody { writer in
         let channel = WriterBox(writer)
         do {
-          try await produce { buffer in try await channel.write(buffer) }
+          try await cancelWhenGracefulShutdown {
+            try await produce { buffer in try await channel.write(buffer) }
+          }
         } catch {
-          try await channel.write(Self.error(APIError(error)))
+          let apiError = Task.isShuttingDownGracefully ? APIError.shuttingDown : await explain(error)
+          // A client that stopped reading must not hold the shutdown: the
+          // last word gets a second to go out.
+          try await withDeadline(.seconds(1)) { try await channel.write(Self.error(apiError)) }
         }
-        try await channel.finish()
+        try await withDeadline(.seconds(1)) { try await channel.finish() }
       })
+  }
+}
+
+/// Runs `operation`, cancelled after `limit`.
+func withDeadline(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> Void) async throws {
+  try await withThrowingTaskGroup(of: Void.self) { group in
+    group.addTask { try await operation() }
+    group.addTask { try await Task.sleep(for: limit) }
+    defer { group.cancelAll() }
+    try await group.next()
   }
 }
 
