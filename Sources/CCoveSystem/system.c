@@ -113,6 +113,11 @@ int cove_open_pty(int *master, char *slave_name, size_t slave_name_size) {
   return 0;
 }
 
+int cove_pending_bytes(int fd) {
+  int count = 0;
+  return ioctl(fd, FIONREAD, &count) < 0 ? 0 : count;
+}
+
 int cove_set_window_size(int fd, unsigned short rows, unsigned short cols) {
   struct winsize size = {.ws_row = rows, .ws_col = cols};
   return ioctl(fd, TIOCSWINSZ, &size) < 0 ? errno : 0;

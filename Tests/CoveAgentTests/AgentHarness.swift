@@ -40,12 +40,16 @@ final class AgentHarness: Sendable {
     ].merging(environment) { $1 }
     try process.run()
     self.process = process
-    for _ in 0..<500 {
-      if FileManager.default.fileExists(atPath: socketPath) { return }
+    // The socket file appears at bind(), before listen(): wait until a
+    // connection is accepted (a raw client does not retry as gRPC's does).
+    // Starting can be slow on a loaded machine; this is no expectation.
+    for _ in 0..<3000 {
+      if RawHTTP2Connection.canConnect(socketPath: socketPath) { return }
+      if !process.isRunning { break }
       usleep(10_000)
     }
     process.terminate()
-    throw HarnessError("the agent did not create \(socketPath)")
+    throw HarnessError("the agent did not listen on \(socketPath)")
   }
 
   /// Runs `body` with a client connected to the agent.

@@ -39,10 +39,23 @@ final class RawHTTP2Connection: Sendable {
   let fd: Int32
 
   init(socketPath: String) throws {
-    fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw HarnessError("socket: \(errno)") }
+    fd = try Self.connect(socketPath)
     var timeout = timeval(tv_sec: 30, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    try writeAll(Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8))
+    try send(.settings, flags: 0, stream: 0, payload: [])
+  }
+
+  /// Whether something accepts connections on the socket now.
+  static func canConnect(socketPath: String) -> Bool {
+    guard let fd = try? connect(socketPath) else { return false }
+    Glibc.close(fd)
+    return true
+  }
+
+  private static func connect(_ socketPath: String) throws -> Int32 {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw HarnessError("socket: \(errno)") }
     var address = sockaddr_un()
     address.sun_family = sa_family_t(AF_UNIX)
     withUnsafeMutableBytes(of: &address.sun_path) { raw in
@@ -54,11 +67,11 @@ final class RawHTTP2Connection: Sendable {
       }
     }
     guard rc == 0 else {
+      let err = errno
       Glibc.close(fd)
-      throw HarnessError("connect to \(socketPath): \(errno)")
+      throw HarnessError("connect to \(socketPath): errno \(err)")
     }
-    try writeAll(Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8))
-    try send(.settings, flags: 0, stream: 0, payload: [])
+    return fd
   }
 
   func close() { Glibc.close(fd) }

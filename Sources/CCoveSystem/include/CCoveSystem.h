@@ -59,6 +59,8 @@ void cove_catch_termination_signals(void);
 int cove_wait_termination_signal(void);
 /// Watches a directory with inotify; returns 0 and a non-blocking descriptor, or an errno.
 int cove_watch_directory(const char *path, int *fd);
+/// Bytes waiting to be read on a pipe or terminal (FIONREAD); 0 on error.
+int cove_pending_bytes(int fd);
 /// pipe2 with O_CLOEXEC (and O_NONBLOCK on request). Returns 0 or an errno.
 int cove_pipe(int fds[2], int nonblock);
 int cove_power_off(int reboot);

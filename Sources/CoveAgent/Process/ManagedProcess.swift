@@ -1,3 +1,4 @@
+import CCoveSystem
 import CoveAgentProto
 import NIOCore
 import NIOPosix
@@ -34,6 +35,16 @@ final class ManagedProcess: Sendable {
     var owner: Bool
   }
 
+  /// An output pipe being read: its channel, a copy of its descriptor to
+  /// ask the kernel whether data waits unread, and since when its pump has
+  /// been waiting (nil while it publishes, or before it started).
+  private struct Output {
+    var channel: any Channel
+    var probe: Int32
+    var idleSince: UInt64?
+    var isQuiet: Bool { idleSince != nil && cove_pending_bytes(probe) == 0 }
+  }
+
   private struct State {
     var subscribers: [UInt64: Subscriber] = [:]
     var nextSubscriber: UInt64 = 0
@@ -44,7 +55,7 @@ final class ManagedProcess: Sendable {
     /// soon after, even if a member that left the group keeps writing.
     var killedAt: UInt64?
     var stdin: (any Channel)?
-    var outputs: [ObjectIdentifier: (channel: any Channel, idleSince: UInt64?)] = [:]
+    var outputs: [ObjectIdentifier: Output] = [:]
     var finished = false
   }
 
@@ -182,11 +193,16 @@ final class ManagedProcess: Sendable {
   /// Registers the output channels before anything reads them, so that the
   /// lingering-output watchdog never finds the table empty because a pump
   /// had not started yet (it then gave up, and the exit waited for the
-  /// last descendant to close the output).
-  func watchOutputs(_ channels: [any Channel]) {
-    let now = monotonicMilliseconds()
+  /// last descendant to close the output). A channel counts as busy until
+  /// its pump starts: a pump that a loaded machine schedules late must not
+  /// find its output closed, unread.
+  /// `probe` is a copy of the channel's descriptor, which the record
+  /// closes when the pump ends.
+  func watchOutputs(_ channels: [(channel: any Channel, probe: Int32)]) {
     state.withLock { s in
-      for channel in channels { s.outputs[ObjectIdentifier(channel)] = (channel, now) }
+      for (channel, probe) in channels {
+        s.outputs[ObjectIdentifier(channel)] = Output(channel: channel, probe: probe, idleSince: nil)
+      }
     }
   }
 
@@ -194,6 +210,7 @@ final class ManagedProcess: Sendable {
   /// The channel was registered by `watchOutputs`.
   func pump(_ channel: NIOAsyncChannel<ByteBuffer, Never>, _ stream: Stream) async {
     let key = ObjectIdentifier(channel.channel)
+    state.withLock { $0.outputs[key]?.idleSince = monotonicMilliseconds() }
     do {
       try await channel.executeThenClose { inbound in
         for try await buffer in inbound {
@@ -211,7 +228,7 @@ final class ManagedProcess: Sendable {
     } catch {
       // A terminal's master side reads EIO once the last slave closed: its end.
     }
-    state.withLock { _ = $0.outputs.removeValue(forKey: key) }
+    if let output = state.withLock({ $0.outputs.removeValue(forKey: key) }), output.probe >= 0 { close(output.probe) }
   }
 
   /// After the process exited, closes output that a surviving descendant
@@ -230,7 +247,11 @@ final class ManagedProcess: Sendable {
         if let killedAt = s.killedAt, now - max(killedAt, exitedAt) >= idle {
           return (!s.outputs.isEmpty, s.outputs.values.map(\.channel))
         }
-        let quiet = s.outputs.values.filter { ($0.idleSince.map { now - max($0, exitedAt) >= idle }) ?? false }
+        // Quiet: the pump has waited `idle` ms since the exit and nothing
+        // waits in the pipe (a loaded machine may read it late: not lost).
+        let quiet = s.outputs.values.filter { output in
+          output.isQuiet && output.idleSince.map { now - max($0, exitedAt) >= idle } ?? false
+        }
         return (!s.outputs.isEmpty, quiet.map(\.channel))
       }
       if !open || Task.isCancelled { return }

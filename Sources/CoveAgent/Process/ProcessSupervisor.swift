@@ -149,6 +149,7 @@ public final class ProcessSupervisor: Sendable {
     async throws(AgentError)
   {
     var outputs: [(NIOAsyncChannel<ByteBuffer, Never>, ManagedProcess.Stream)] = []
+    var probes: [Int32] = []
     // Descriptors not yet owned by a channel; closed here if NIO refuses one.
     var unowned = Set([fds.stdoutRead, fds.stderrRead, fds.stdinWrite].compactMap { $0 })
     do {
@@ -162,6 +163,7 @@ public final class ProcessSupervisor: Sendable {
         }
         unowned.remove(fd)
         outputs.append((channel, stream))
+        probes.append(fcntl(fd, F_DUPFD_CLOEXEC, 3))
       }
       if let fd = fds.stdinWrite {
         process.attachStdin(try await bootstrap.takingOwnershipOfDescriptor(output: fd).get())
@@ -170,11 +172,12 @@ public final class ProcessSupervisor: Sendable {
     } catch {
       for fd in unowned { close(fd) }
       for (channel, _) in outputs { try? await channel.channel.close() }
+      for probe in probes where probe >= 0 { close(probe) }
       process.kill()
       remove(process)  // the reaper still reaps the child; nothing else tracks it
       throw AgentError(.internalError, "cannot watch the output of process \(process.pid): \(error)")
     }
-    process.watchOutputs(outputs.map { $0.0.channel })
+    process.watchOutputs(zip(outputs, probes).map { ($0.0.0.channel, $0.1) })
 
     let timeout: Task<Void, Never>? =
       timeoutMilliseconds == 0
