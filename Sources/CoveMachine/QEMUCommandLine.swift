@@ -65,11 +65,35 @@ public struct QEMUCommandLine: Sendable {
     return "\(size),mem-path=\(directory.memory),share=on"
   }
 
+  /// The most translated code TCG keeps, MiB (`COVE_TCG_TB_MIB`
+  /// overrides). QEMU 7.2's default for system emulation is 1 GiB, filled
+  /// as the guest runs new code and kept for the process's life: a clone
+  /// of a busybox template held 34 MiB of it after its first exec, and a
+  /// busy guest grows it towards the gigabyte. When the cache is full TCG
+  /// flushes it and translates again what runs next: at 32 MiB a clone
+  /// started as fast as with 1 GiB, at 16 MiB about 40% slower and at 8 MiB
+  /// three times slower (docs/PERFORMANCE.md, "bench/load").
+  public static var translationCacheMiB: Int {
+    if let value = ProcessInfo.processInfo.environment["COVE_TCG_TB_MIB"].flatMap({ Int($0) }), value > 0 {
+      return value
+    }
+    return defaultTranslationCacheMiB
+  }
+  public static let defaultTranslationCacheMiB = 32
+
+  /// `-accel`'s value: KVM as it is; TCG with its translation cache bounded.
+  var accelerator: String {
+    switch configuration.accelerator {
+    case .tcg: "tcg,tb-size=\(Self.translationCacheMiB)"
+    case .kvm: configuration.accelerator.rawValue
+    }
+  }
+
   public var arguments: [String] {
     let c = configuration
     var args = [
       "-M", "microvm,memory-backend=mem",
-      "-accel", c.accelerator.rawValue,
+      "-accel", accelerator,
     ]
     // The guest's random pool must be ready at once: the agent's first
     // getrandom() (Swift's hash seed, before main) blocks until it is, about
@@ -82,9 +106,15 @@ public struct QEMUCommandLine: Sendable {
       "-m", "\(c.memoryMiB)M",
       "-object", memoryBackend,
       "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
-      "-kernel", c.kernel.vmlinuz,
-      "-initrd", c.initramfs,
-      "-append", kernelArguments.joined(separator: " "),
+    ]
+    // A restored guest has its kernel in RAM already. QEMU reads a kernel
+    // given with -kernel into a buffer it keeps for the process's life
+    // (13.5 MiB of private memory for Debian's cloud kernel), so a clone or
+    // a resumed VM goes without; a reboot ends QEMU (-no-reboot) anyway.
+    if c.restore == nil {
+      args += ["-kernel", c.kernel.vmlinuz, "-initrd", c.initramfs, "-append", kernelArguments.joined(separator: " ")]
+    }
+    args += [
       "-serial", "file:\(directory.console)",
       "-drive", "id=root,file=\(directory.overlay),format=qcow2,if=none,discard=unmap",
       "-device", "virtio-blk-device,drive=root",
