@@ -53,6 +53,13 @@ final class MalformedRequestHandler: ChannelInboundHandler, RemovableChannelHand
 
   func errorCaught(context: ChannelHandlerContext, error: any Error) {
     switch error {
+    case let error as HTTPParserError where error == .invalidEOFState:
+      // The client closed its side mid-request: an upload cut short, usually.
+      respond(
+        APIError(
+          .badRequest, code: "upload_cut",
+          "the request ended before its declared length (the client closed its side); nothing was written"),
+        context: context, close: true)
     case let error as HTTPParserError:
       respond(.badRequest("the request is not valid HTTP/1.1 (\(error))"), context: context, close: true)
     case let error as NIOWebSocketUpgradeError where error == .invalidUpgradeHeader:
