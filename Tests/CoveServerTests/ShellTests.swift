@@ -28,10 +28,14 @@ struct ShellTests {
 
     terminal.type("stty size\n")
     #expect(try await terminal.waitFor("30 100"))
+    // The resize travels to the sandbox on its own; ask until the shell sees it.
     terminal.resize(rows: 40, cols: 120)
-    try await Task.sleep(for: .milliseconds(500))
-    terminal.type("stty size\n")
-    #expect(try await terminal.waitFor("40 120"))
+    var resized = false
+    for _ in 0..<30 where !resized {
+      terminal.type("stty size\n")
+      resized = try await terminal.waitFor("40 120", seconds: 2)
+    }
+    #expect(resized, "terminal showed: \(terminal.shown.debugDescription)")
     // Ctrl-C interrupts the sleep in the sandbox (the shell drops the rest of
     // the line, as shells do); the shell itself goes on.
     terminal.type("sleep 100; echo not-interrupted\n")
@@ -45,8 +49,7 @@ struct ShellTests {
     #expect(try await terminal.waitFor("after-42", seconds: 10), "terminal showed: \(terminal.shown.debugDescription)")
     #expect(!terminal.shown.contains("\r\nnot-interrupted\r\n"))
     terminal.type("exit 3\n")
-    for _ in 0..<200 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-    #expect(!process.isRunning)
+    await Task.detached { process.waitUntilExit() }.value
     #expect(process.terminationStatus == 3)
     try await daemon.client.deleteSandbox(sandbox.id)
   }

@@ -25,13 +25,16 @@ final class TestDaemon: @unchecked Sendable {
 
   let data: String
   let arguments: [String]
+  /// Added to the daemon's environment.
+  let extraEnvironment: [String: String]
   private(set) var process: Process?
   private(set) var url = ""
   private(set) var key = ""
 
-  init(arguments: [String] = []) async throws {
+  init(arguments: [String] = [], environment: [String: String] = [:]) async throws {
     data = "/tmp/cove-serve-test-\(UUID().uuidString.prefix(8))"
     self.arguments = arguments
+    self.extraEnvironment = environment
     key = try Self.run(["keys", "create", "--data", data]).split(separator: "\n").last.map(String.init) ?? ""
     try await start()
   }
@@ -67,7 +70,7 @@ final class TestDaemon: @unchecked Sendable {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: Self.binary)
     process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", data] + arguments
-    process.environment = Self.environment
+    process.environment = Self.environment.merging(extraEnvironment) { $1 }
     let out = Pipe()
     process.standardOutput = out
     process.standardError = FileHandle.standardError
@@ -91,7 +94,7 @@ final class TestDaemon: @unchecked Sendable {
   func stop(signal: Int32 = SIGTERM) async {
     guard let process, process.isRunning else { return }
     kill(process.processIdentifier, signal)
-    for _ in 0..<600 where process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
+    await Task.detached { process.waitUntilExit() }.value
     self.process = nil
   }
 
