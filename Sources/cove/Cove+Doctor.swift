@@ -39,7 +39,7 @@ extension HostCheck {
     let environment = ProcessInfo.processInfo.environment
     let chosen = accel.flatMap(Accelerator.init(rawValue:)) ?? Accelerator.detect(environment: environment)
     var check = HostCheck(home: home, runDirectory: runDirectory, accelerator: chosen.rawValue) {
-      try GuestAssets.locateAgent()
+      try GuestAssets.locateAgent(home: home)
     }
     check.acceleratorForced = accel != nil || environment["COVE_ACCEL"].flatMap(Accelerator.init(rawValue:)) != nil
     check.image = image
