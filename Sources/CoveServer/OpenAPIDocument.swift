@@ -83,7 +83,7 @@ enum OpenAPIDocument {
             image: {type: string}
             cpus: {type: integer}
             memory_mib: {type: integer}
-            state: {type: string, enum: [starting, running, paused, snapshotting, suspended, stopping, stopped, error]}
+            state: {type: string, enum: [queued, starting, running, paused, snapshotting, suspended, stopping, stopped, error]}
             created_at: {type: string, format: date-time}
             expires_at: {type: string, format: date-time}
             metadata: {$ref: "#/components/schemas/StringMap"}
@@ -326,7 +326,7 @@ enum OpenAPIDocument {
           parameters:
             - name: state
               in: query
-              schema: {type: string, enum: [starting, running, paused, snapshotting, suspended, stopping, stopped, error]}
+              schema: {type: string, enum: [queued, starting, running, paused, snapshotting, suspended, stopping, stopped, error]}
             - name: metadata
               in: query
               description: key=value; repeat to require several.

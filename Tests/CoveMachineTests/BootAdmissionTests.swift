@@ -4,6 +4,13 @@ import Testing
 
 /// The boot queue's logic, without VMs: FIFO order, cancellation, and a
 /// bound shared between admissions (as between processes).
+/// What the waiters did, in order (a class, so tasks can share it).
+private final class Record<Element: Sendable>: Sendable {
+  private let items = Mutex<[Element]>([])
+  func append(_ item: Element) { items.withLock { $0.append(item) } }
+  var all: [Element] { items.withLock { $0 } }
+}
+
 @Suite("Boot admission")
 struct BootAdmissionTests {
   /// Yields until `condition` holds: the waits here are on state other
@@ -15,22 +22,22 @@ struct BootAdmissionTests {
   @Test("waiters are admitted one at a time, in the order they came")
   func fifo() async throws {
     let admission = BootAdmission(limit: 1, hostWide: false)
-    let order = Mutex<[Int]>([])
+    let order = Record<Int>()
     let first = try await admission.admit()
     var waiters: [Task<Void, any Error>] = []
     for index in 0..<3 {
       waiters.append(
         Task {
           let permit = try await admission.admit()
-          order.withLock { $0.append(index) }
+          order.append(index)
           permit.release()
         })
       await until { admission.waiting == index + 1 }
     }
-    #expect(order.withLock { $0 }.isEmpty)
+    #expect(order.all.isEmpty)
     first.release()
     for waiter in waiters { try await waiter.value }
-    #expect(order.withLock { $0 } == [0, 1, 2])
+    #expect(order.all == [0, 1, 2])
     #expect(admission.waiting == 0)
   }
 
@@ -72,18 +79,18 @@ struct BootAdmissionTests {
     var held: [BootPermit] = []
     for _ in 0..<limit { held.append(try await one.admit()) }
     #expect(one.freeOnHost == 0)
-    let order = Mutex<[String]>([])
+    let order = Record<String>()
     let waiter = Task {
       let permit = try await other.admit()
-      order.withLock { $0.append("admitted") }
+      order.append("admitted")
       return permit
     }
     // The other admission's waiter blocks on the host's semaphore.
     await until { other.waitingOnHost >= 1 }
-    order.withLock { $0.append("released") }
+    order.append("released")
     held.removeLast().release()
     let permit = try await waiter.value
-    #expect(order.withLock { $0 } == ["released", "admitted"])
+    #expect(order.all == ["released", "admitted"])
     permit.release()
     for permit in held { permit.release() }
     #expect(one.freeOnHost == limit)
