@@ -235,7 +235,12 @@ public final class SandboxManager: Sendable {
     do {
       return try await assets.configuration(image: image)
     } catch let error as ImageError {
-      throw SandboxError.invalidRequest(error.description)
+      // Only a missing or misnamed image is the client's fault; a missing
+      // agent, kernel or host program is the server's, and says so.
+      switch error {
+      case .imageNotFound, .invalidName: throw SandboxError.invalidRequest(error.description)
+      default: throw SandboxError.bootFailed(error.description)
+      }
     }
   }
 
