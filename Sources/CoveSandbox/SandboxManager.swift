@@ -168,7 +168,12 @@ public final class SandboxManager: Sendable {
         let queued = clock.now
         let permit = try await waitForTurn(id)
         let began = clock.now
-        _ = try await store.modify(id) { try $0.state = $0.state.transition(to: .starting) }
+        do {
+          _ = try await store.modify(id) { try $0.state = $0.state.transition(to: .starting) }
+        } catch SandboxError.notFound {
+          // Deleted while queued, before its wait could be cancelled.
+          throw SandboxError.cancelled(id)
+        }
         live.withLock { $0.machines[id] = machine }
         let agent = try await machine.boot(timeout: configuration.bootTimeout, permit: permit)
         let answered = clock.now
@@ -360,8 +365,9 @@ public final class SandboxManager: Sendable {
   /// Stops the sandbox's VM (if any) and forgets the sandbox.
   public func delete(_ id: String) async throws {
     let record = try await get(id)
-    if record.state == .queued, cancelQueued(id) {
-      // Its creation removes the row once the wait has ended.
+    if record.state == .queued {
+      // Its creation sees the wait cancelled, or the row gone, and ends.
+      cancelQueued(id)
       try? await store.delete(sandbox: id)
       logger.info("queued sandbox cancelled", metadata: ["sandbox": "\(id)"])
       return
