@@ -4,7 +4,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import Testing
 
-@Suite("Files service, against the real agent binary", .timeLimit(.minutes(1)))
+@Suite("Files service, against the real agent binary", .timeLimit(.minutes(5)))
 struct FileServiceTests {
   let agent: AgentHarness
   let root: String

@@ -34,7 +34,7 @@ private func contents(_ path: String) -> String {
   (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
 }
 
-@Suite("Lifecycle hooks, against the real agent binary", .timeLimit(.minutes(1)))
+@Suite("Lifecycle hooks, against the real agent binary", .timeLimit(.minutes(5)))
 struct LifecycleTests {
   @Test("ready answers NOT_READY until its command exits 0, then ALREADY_DONE without running it")
   func readyUntilDone() async throws {

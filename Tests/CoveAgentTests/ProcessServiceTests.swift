@@ -3,7 +3,7 @@ import Foundation
 import GRPCCore
 import Testing
 
-@Suite("Process service, against the real agent binary", .timeLimit(.minutes(1)))
+@Suite("Process service, against the real agent binary", .timeLimit(.minutes(5)))
 struct ProcessServiceTests {
   @Test("stdout, stderr and the exit code come back separately")
   func outputAndExitCode() async throws {

@@ -45,7 +45,7 @@ extension GRPCClient where Transport == HTTP2ClientTransport.Posix {
   }
 }
 
-@Suite("Services, against the real agent binary", .timeLimit(.minutes(1)))
+@Suite("Services, against the real agent binary", .timeLimit(.minutes(5)))
 struct ServicesTests {
   @Test("a service runs as nobody with its home, XDG directories, runtime directory and uid")
   func runsAsUser() async throws {

@@ -3,7 +3,7 @@ import Foundation
 import GRPCCore
 import Testing
 
-@Suite("System service, against the real agent binary", .timeLimit(.minutes(1)))
+@Suite("System service, against the real agent binary", .timeLimit(.minutes(5)))
 struct SystemServiceTests {
   @Test("health, capabilities and metrics describe the agent and its machine")
   func healthCapabilitiesMetrics() async throws {
