@@ -11,7 +11,7 @@ import Testing
 
 /// Calls whose client goes away, and process groups whose leader is gone:
 /// nothing the agent started may outlive them, and no slot stays taken.
-@Suite("Abandoned calls and orphaned groups, against the real agent binary", .timeLimit(.minutes(2)))
+@Suite("Abandoned calls and orphaned groups, against the real agent binary", .timeLimit(.minutes(5)))
 struct AbandonedCallTests {
   @Test("cancelled calls of quiet processes end them and free their slots: 64 abandoned, the next starts")
   func cancelledCallsFreeSlots() async throws {

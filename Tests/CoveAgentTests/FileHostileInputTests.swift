@@ -10,7 +10,7 @@ import Testing
   import Musl
 #endif
 
-@Suite("Files service under hostile input, against the real agent binary", .timeLimit(.minutes(2)))
+@Suite("Files service under hostile input, against the real agent binary", .timeLimit(.minutes(5)))
 struct FileHostileInputTests {
   let agent: AgentHarness
   let root: String

@@ -9,7 +9,7 @@ import Testing
   import Musl
 #endif
 
-@Suite("HTTP/2 limits and shutdown, against the real agent binary", .timeLimit(.minutes(2)))
+@Suite("HTTP/2 limits and shutdown, against the real agent binary", .timeLimit(.minutes(5)))
 struct HTTP2LimitTests {
   @Test("the agent advertises its limit of concurrent streams in its SETTINGS")
   func advertisedStreamLimit() async throws {
