@@ -45,11 +45,16 @@ let package = Package(
     // Host-side C shims: a crash-safe counting semaphore shared by every
     // Cove process of a user (System V, SEM_UNDO), for boot admission.
     .target(name: "CCoveHost"),
+    // The rules and limits the agent, the host, the API and the CLI share
+    // (exit status, terminal size, message size), each in one place. No
+    // dependencies: the agent, which ships in every VM, uses it.
+    .target(name: "CoveRules"),
     // The guest agent's services, process supervisor and init logic.
     .target(
       name: "CoveAgent",
       dependencies: [
         "CoveAgentProto",
+        "CoveRules",
         "CCoveSystem",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2TransportServices", package: "grpc-swift-nio-transport"),
@@ -87,6 +92,7 @@ let package = Package(
         "CoveImages",
         "CCoveHost",
         "CoveAgentProto",
+        "CoveRules",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
         .product(name: "NIOCore", package: "swift-nio"),
@@ -118,6 +124,7 @@ let package = Package(
         "CoveAPIModels",
         "CoveSandbox",
         "CoveMachine",
+        "CoveRules",
         "CoveAgentProto",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "Hummingbird", package: "hummingbird"),
@@ -191,7 +198,7 @@ let package = Package(
     .testTarget(
       name: "CoveServerTests",
       dependencies: [
-        "CoveAPIModels", "CoveSandbox", "CoveServer", "CoveClient", "CoveMachine", "CCoveSystem", "cove",
+        "CoveAPIModels", "CoveSandbox", "CoveServer", "CoveClient", "CoveMachine", "CoveRules", "CCoveSystem", "cove",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         .product(name: "NIOCore", package: "swift-nio"),

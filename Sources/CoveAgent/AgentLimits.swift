@@ -1,7 +1,9 @@
+import CoveRules
+
 /// Bounds on what one client can ask of the agent.
 public struct AgentLimits: Sendable {
   /// Largest gRPC message accepted or sent.
-  public var maxMessageBytes = 4 << 20
+  public var maxMessageBytes = GuestLimits.maxMessageBytes
   /// Calls open at once on one connection, advertised in the HTTP/2
   /// SETTINGS so that a client queues the next one (NIOHTTP2 enforces 100
   /// even when nothing is advertised, by closing the whole connection).

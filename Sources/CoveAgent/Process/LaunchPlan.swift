@@ -1,5 +1,6 @@
 import CCoveSystem
 import CoveAgentProto
+import CoveRules
 
 #if canImport(Glibc)
   import Glibc
@@ -26,8 +27,8 @@ struct LaunchPlan {
     let first = request.argv[0]
     if request.cwd.utf8.contains(0) { throw AgentError(.invalidArgument, "cwd must not contain NUL bytes") }
     if request.hasPty {
-      guard (1...4096).contains(request.pty.rows), (1...4096).contains(request.pty.cols) else {
-        throw AgentError(.invalidArgument, "terminal size must be 1 to 4096 rows and columns")
+      guard TerminalSize(rows: request.pty.rows, cols: request.pty.cols) != nil else {
+        throw AgentError(.invalidArgument, TerminalSize.rule)
       }
       pty = request.pty
     }

@@ -1,5 +1,6 @@
 import CCoveSystem
 import CoveAgentProto
+import CoveRules
 import GRPCCore
 
 #if canImport(Glibc)
@@ -92,8 +93,8 @@ public struct ProcessService: Cove_Agent_V1_Process.SimpleServiceProtocol {
       guard let master = process.ptyMaster else {
         throw AgentError(.failedPrecondition, "process \(process.pid) has no terminal")
       }
-      guard (1...4096).contains(request.size.rows), (1...4096).contains(request.size.cols) else {
-        throw AgentError(.invalidArgument, "terminal size must be 1 to 4096 rows and columns")
+      guard TerminalSize(rows: request.size.rows, cols: request.size.cols) != nil else {
+        throw AgentError(.invalidArgument, TerminalSize.rule)
       }
       try check(
         "resize", "terminal of \(process.pid)",

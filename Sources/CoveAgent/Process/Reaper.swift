@@ -1,4 +1,5 @@
 import CCoveSystem
+import CoveRules
 import Synchronization
 
 #if canImport(Glibc)
@@ -7,19 +8,9 @@ import Synchronization
   import Musl
 #endif
 
-/// How a child ended, as waitid reports it.
-public enum ExitStatus: Equatable, Sendable {
-  case exited(Int32)
-  case signaled(Int32)
-
-  /// The code a shell would report: the exit code, or 128 + the signal.
-  public var shellCode: Int32 {
-    switch self {
-    case .exited(let code): code
-    case .signaled(let signal): 128 + signal
-    }
-  }
-}
+/// How a child ended, as waitid reports it; the type (and its 128 + signal
+/// rule) is shared with the host.
+public typealias ExitStatus = CoveRules.ExitStatus
 
 /// Waits for every child of the agent, its own and adopted orphans alike, on
 /// a thread of its own, and reports each one to `onExit`. Without children it
