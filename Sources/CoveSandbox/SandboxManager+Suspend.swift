@@ -77,12 +77,24 @@ extension SandboxManager {
   /// open files carry on. A resume that fails leaves the sandbox suspended.
   func resumeSuspended(_ record: SandboxRecord) async throws -> SandboxRecord {
     let id = record.id
-    // The move to `starting` is the claim: a second resume finds it taken.
-    _ = try await store.modify(id) { try $0.state = $0.state.transition(to: .starting) }
+    // The move to `queued` is the claim: a second resume finds it taken.
+    _ = try await store.modify(id) { try $0.state = $0.state.transition(to: .queued) }
+    let permit: BootPermit
     do {
       try admit(id, memoryMiB: record.memoryMiB)
     } catch {
       _ = try? await store.modify(id) { try $0.state = $0.state.transition(to: .suspended) }
+      throw error
+    }
+    do {
+      permit = try await waitForTurn(id)
+      _ = try await store.modify(id) { try $0.state = $0.state.transition(to: .starting) }
+    } catch {
+      // A delete while it waited took the row and the snapshot: the resume
+      // was cancelled. Otherwise the sandbox stays suspended, as it was.
+      release(id)
+      let kept = try? await store.modify(id) { try $0.state = $0.state.transition(to: .suspended) }
+      if kept == nil || error is CancellationError { throw SandboxError.cancelled(id) }
       throw error
     }
     var logger = self.logger
@@ -90,7 +102,7 @@ extension SandboxManager {
     let machine = QEMUMachine(configuration: resumeConfiguration(of: record), id: id, logger: logger)
     live.withLock { $0.machines[id] = machine }
     do {
-      let agent = try await machine.boot(timeout: configuration.bootTimeout, admission: admission)
+      let agent = try await machine.boot(timeout: configuration.bootTimeout, permit: permit)
       try await Self.makeUnique(agent)
       if await hooks(of: record) != nil {
         let result = try await Self.invoke(.resume, agent: agent)
@@ -142,7 +154,7 @@ extension SandboxManager {
   /// Settles, after a restart, a resume that the earlier daemon left half
   /// done: its VM goes and the snapshot gets its files back.
   func settleInterruptedResume(_ record: SandboxRecord) async throws -> Bool {
-    guard record.state == .starting,
+    guard record.state == .queued || record.state == .starting,
       FileManager.default.fileExists(atPath: suspendDirectory(of: record.id) + "/state")
     else { return false }
     let machine = QEMUMachine(configuration: resumeConfiguration(of: record), id: record.id, logger: logger)

@@ -366,9 +366,11 @@ public final class SandboxManager: Sendable {
   public func delete(_ id: String) async throws {
     let record = try await get(id)
     if record.state == .queued {
-      // Its creation sees the wait cancelled, or the row gone, and ends.
+      // Its creation (or resume) sees the wait cancelled, or the row gone,
+      // and ends; a resume's snapshot goes with the sandbox.
       cancelQueued(id)
       try? await store.delete(sandbox: id)
+      try? FileManager.default.removeItem(atPath: suspendDirectory(of: id))
       logger.info("queued sandbox cancelled", metadata: ["sandbox": "\(id)"])
       return
     }

@@ -2,36 +2,40 @@
 /// ``transition(to:)``, which refuses the moves that make no sense.
 ///
 /// ```
-///  queued
-///     │
-///     ▼
-/// starting ─▶ running ⇄ paused
-///  │  ▲        │  ▲       │
-///  │  │        ▼  │       │
-///  │  │    snapshotting ◀─┘
-///  │  │        │
-///  │  └──── suspended ─────┐
-///  ▼                       ▼
-/// error ─▶ stopping ─▶ stopped
+///  queued ◀─────────────────────┐ resume
+///     │                         │
+///     ▼                         │
+/// starting ─▶ running ⇄ paused  │
+///  │  │        │  ▲       │     │
+///  │  │        ▼  │       │     │
+///  │  │    snapshotting ◀─┘     │
+///  │  │        │                │
+///  │  └──────▶ suspended ───────┴──┐
+///  ▼                               ▼
+/// error ─▶ stopping ───────────▶ stopped
 /// ```
+///
+/// (queued ─▶ suspended too: a resume that fails or is given up while it
+/// waits leaves the sandbox as it was.)
 ///
 /// A queued sandbox waits for its turn to boot (``BootAdmission``); a
 /// delete then cancels it (queued → stopping → stopped, then the row goes).
 /// A suspended sandbox has no VM: its memory, device state and disk are
-/// on disk, and resuming it goes through `starting` (back to `suspended`
-/// when the resume fails).
+/// on disk. Resuming it waits its turn to boot like a new sandbox
+/// (suspended → queued → starting), and goes back to `suspended` when the
+/// resume fails.
 public enum SandboxState: String, Codable, Sendable, CaseIterable {
   case queued, starting, running, paused, snapshotting, suspended, stopping, stopped, error
 
   /// The states this one may move to.
   public var successors: Set<SandboxState> {
     switch self {
-    case .queued: [.starting, .stopping, .error]
+    case .queued: [.starting, .suspended, .stopping, .error]
     case .starting: [.running, .suspended, .stopping, .error]
     case .running: [.paused, .snapshotting, .stopping, .error]
     case .paused: [.running, .snapshotting, .stopping, .error]
     case .snapshotting: [.running, .paused, .suspended, .stopping, .error]
-    case .suspended: [.starting, .stopping]
+    case .suspended: [.queued, .stopping]
     case .stopping: [.stopped]
     case .error: [.stopping, .stopped]
     case .stopped: []
