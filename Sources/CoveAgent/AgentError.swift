@@ -65,7 +65,10 @@ public struct AgentError: Error, CustomStringConvertible, Sendable {
     case .unavailable: status = .unavailable
     case .internalError: status = .internalError
     }
-    return RPCError(code: status, message: message)
+    // The errno travels beside the status so that the host can tell a full
+    // disk from other exhausted resources without reading the message.
+    let metadata: Metadata = errno.map { ["cove-errno": "\($0)"] } ?? [:]
+    return RPCError(code: status, message: message, metadata: metadata)
   }
 }
 

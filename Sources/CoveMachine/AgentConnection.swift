@@ -4,7 +4,9 @@ import GRPCNIOTransportHTTP2Posix
 
 /// The host end of the agent channel: a gRPC client over the Unix socket
 /// QEMU makes for the VM's virtio-serial port. The transport reconnects by
-/// itself, quickly, when the connection drops.
+/// itself, quickly, when the connection drops. Above the machine layer it
+/// is a ``GuestAgent`` (GuestAgent+GRPC.swift); the gRPC clients stay
+/// public for the benchmarks and the machine tests.
 public final class AgentConnection: Sendable {
   public typealias Transport = HTTP2ClientTransport.Posix
 
@@ -35,9 +37,7 @@ public final class AgentConnection: Sendable {
 
   /// Whether the agent answers a health check within `timeout`.
   public func answers(within timeout: Duration) async -> Bool {
-    var options = CallOptions.defaults
-    options.timeout = timeout
-    return (try? await system.health(.init(), options: options)) != nil
+    (try? await health(timeout: timeout)) != nil
   }
 
   /// Ends the connection: gracefully when the agent is there, at once
