@@ -23,6 +23,12 @@ struct OpenAPITests {
     #expect(routes.count >= 20)
   }
 
+  @Test("the served document is openapi.yaml as committed (scripts/generate-openapi was run)")
+  func servedDocumentIsTheFile() throws {
+    let file = try String(contentsOfFile: TestDaemon.packageRoot + "/openapi.yaml", encoding: .utf8)
+    #expect(OpenAPIDocument.yaml + "\n" == file, "openapi.yaml changed: run scripts/generate-openapi")
+  }
+
   /// "METHOD /path" for each operation in the document's `paths`.
   static func documented(_ yaml: String) -> Set<String> {
     var operations: Set<String> = []
