@@ -52,7 +52,7 @@ extension SandboxManager {
   /// `stopped` with their files removed; suspended ones stay suspended,
   /// also when caught half-resumed. Call once, before serving.
   public func recover() async throws {
-    for var record in try await store.sandboxes(in: [.queued, .starting, .running, .paused, .snapshotting, .stopping]) {
+    for record in try await store.sandboxes(in: [.queued, .starting, .running, .paused, .snapshotting, .stopping]) {
       if try await settleInterruptedResume(record) { continue }
       var machineConfiguration = MachineConfiguration(
         kernel: record.kernel, initramfs: record.initramfs, rootImage: record.rootImage)
@@ -72,11 +72,15 @@ extension SandboxManager {
       await machine.kill()
       try? FileManager.default.removeItem(atPath: suspendDirectory(of: record.id))
       let previous = record.state
-      record.state = .stopped
-      record.error =
+      let reason =
         previous == .running || previous == .paused
         ? "its VM exited while the daemon was down" : "the daemon stopped while it was \(previous.rawValue)"
-      try await store.update(record)
+      // Through `stopping`, as a stop would go: every live state may stop.
+      _ = try await store.modify(record.id) { record in
+        let stopping = record.state == .stopping ? record.state : try record.state.transition(to: .stopping)
+        record.state = try stopping.transition(to: .stopped)
+        record.error = reason
+      }
       logger.notice("sandbox settled after a restart", metadata: ["was": "\(previous.rawValue)"])
     }
     QEMUMachine.sweepAbandoned(in: configuration.runDirectory, logger: logger)

@@ -160,9 +160,7 @@ extension SandboxManager {
     let machine = QEMUMachine(configuration: resumeConfiguration(of: record), id: record.id, logger: logger)
     try? await machine.attach()
     await machine.kill()
-    var record = record
-    record.state = .suspended
-    try await store.update(record)
+    _ = try await store.modify(record.id) { try $0.state = $0.state.transition(to: .suspended) }
     logger.notice("an interrupted resume undone after a restart", metadata: ["sandbox": "\(record.id)"])
     return true
   }

@@ -405,15 +405,3 @@ public final class SandboxManager: Sendable {
     _ = try await store.modify(id) { try $0.state = $0.state.transition(to: .stopped) }
   }
 }
-
-extension SandboxStore {
-  /// Reads a sandbox, changes it and writes it back in one transaction.
-  func modify(_ id: String, _ change: @Sendable (inout SandboxRecord) throws -> Void) async throws -> SandboxRecord {
-    try await database.write { db in
-      guard var record = try SandboxRecord.fetchOne(db, key: id) else { throw SandboxError.notFound(id) }
-      try change(&record)
-      try record.update(db)
-      return record
-    }
-  }
-}

@@ -102,8 +102,17 @@ public final class SandboxStore: Sendable {
     try await database.write { db in try record.insert(db) }
   }
 
-  public func update(_ record: SandboxRecord) async throws {
-    try await database.write { db in try record.update(db) }
+  /// The one way a sandbox's row changes: read, changed by `change`, and
+  /// written back in one transaction. Its state moves only through
+  /// ``SandboxState/transition(to:)`` inside `change`, so the table of legal
+  /// moves holds for every writer, recovery included.
+  func modify(_ id: String, _ change: @Sendable (inout SandboxRecord) throws -> Void) async throws -> SandboxRecord {
+    try await database.write { db in
+      guard var record = try SandboxRecord.fetchOne(db, key: id) else { throw SandboxError.notFound(id) }
+      try change(&record)
+      try record.update(db)
+      return record
+    }
   }
 
   public func delete(sandbox id: String) async throws {
