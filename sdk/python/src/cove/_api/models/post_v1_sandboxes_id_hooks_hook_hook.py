@@ -1,0 +1,13 @@
+from enum import StrEnum
+
+
+class PostV1SandboxesIdHooksHookHook(StrEnum):
+    READY = "ready"
+    RESUME = "resume"
+    RUN = "run"
+    SUSPEND = "suspend"
+    TERMINATE = "terminate"
+    VALIDATE = "validate"
+
+    def __str__(self) -> str:
+        return str(self.value)
