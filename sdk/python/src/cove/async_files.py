@@ -1,0 +1,88 @@
+"""Files in a sandbox, awaited: :class:`AsyncFiles`."""
+
+from __future__ import annotations
+
+from typing import IO, Literal, overload
+
+from ._api.api.default import (
+    delete_v1_sandboxes_id_files,
+    get_v1_sandboxes_id_files,
+    get_v1_sandboxes_id_files_list,
+    get_v1_sandboxes_id_files_stat,
+    post_v1_sandboxes_id_files_mkdir,
+    post_v1_sandboxes_id_files_rename,
+    put_v1_sandboxes_id_files,
+)
+from ._api.client import AuthenticatedClient
+from ._api.models.make_directory import MakeDirectory
+from ._api.models.rename import Rename
+from ._connection import parsed
+from ._files import async_body, upload_request
+from .errors import NotFoundError
+from .models import FileInfo
+
+
+class AsyncFiles:
+    """The files of one sandbox, awaited: ``sandbox.files``; see :class:`cove.files.Files`."""
+
+    def __init__(self, sandbox_id: str, client: AuthenticatedClient) -> None:
+        self._id = sandbox_id
+        self._client = client
+
+    @overload
+    async def read(self, path: str, *, format: Literal["text"] = "text") -> str: ...
+    @overload
+    async def read(self, path: str, *, format: Literal["bytes"]) -> bytes: ...
+
+    async def read(self, path: str, *, format: Literal["text", "bytes"] = "text") -> str | bytes:
+        answer = await get_v1_sandboxes_id_files.asyncio_detailed(self._id, client=self._client, path=path)
+        data = parsed(answer).payload.read()
+        return data.decode() if format == "text" else data
+
+    async def write(
+        self,
+        path: str,
+        data: str | bytes | IO[bytes],
+        *,
+        mode: int | None = None,
+        make_parents: bool = True,
+    ) -> FileInfo:
+        request = upload_request(self._id, path, mode, make_parents)
+        response = await self._client.get_async_httpx_client().request(**request, content=async_body(data))
+        answer = put_v1_sandboxes_id_files._build_response(client=self._client, response=response)
+        return FileInfo._from_api(parsed(answer))
+
+    async def list(self, path: str, *, depth: int = 1) -> list[FileInfo]:
+        answer = await get_v1_sandboxes_id_files_list.asyncio_detailed(
+            self._id, client=self._client, path=path, depth=depth
+        )
+        return [FileInfo._from_api(entry) for entry in parsed(answer).entries]
+
+    async def get_info(self, path: str) -> FileInfo:
+        answer = await get_v1_sandboxes_id_files_stat.asyncio_detailed(self._id, client=self._client, path=path)
+        return FileInfo._from_api(parsed(answer))
+
+    async def exists(self, path: str) -> bool:
+        try:
+            await self.get_info(path)
+        except NotFoundError:
+            return False
+        return True
+
+    async def make_dir(self, path: str, *, parents: bool = True, mode: int | None = None) -> FileInfo:
+        request = MakeDirectory(path=path, parents=parents)
+        if mode is not None:
+            request.mode = mode
+        answer = await post_v1_sandboxes_id_files_mkdir.asyncio_detailed(self._id, client=self._client, body=request)
+        return FileInfo._from_api(parsed(answer))
+
+    async def rename(self, old_path: str, new_path: str) -> FileInfo:
+        answer = await post_v1_sandboxes_id_files_rename.asyncio_detailed(
+            self._id, client=self._client, body=Rename(from_=old_path, to=new_path)
+        )
+        return FileInfo._from_api(parsed(answer))
+
+    async def remove(self, path: str, *, recursive: bool = False) -> None:
+        await delete_v1_sandboxes_id_files.asyncio_detailed(
+            self._id, client=self._client, path=path, recursive=recursive
+        )
