@@ -279,6 +279,7 @@ enum OpenAPIDocument {
     paths:
       /health:
         get:
+          operationId: health
           summary: Liveness, without a key.
           security: []
           responses:
@@ -289,6 +290,7 @@ enum OpenAPIDocument {
                   schema: {$ref: "#/components/schemas/Health"}
       /metrics:
         get:
+          operationId: metrics
           summary: Prometheus metrics.
           responses:
             "200":
@@ -298,6 +300,7 @@ enum OpenAPIDocument {
             "401": {$ref: "#/components/responses/error"}
       /openapi.yaml:
         get:
+          operationId: openAPIDocument
           summary: This document.
           responses:
             "200":
@@ -307,6 +310,7 @@ enum OpenAPIDocument {
             "401": {$ref: "#/components/responses/error"}
       /v1/sandboxes:
         post:
+          operationId: createSandbox
           summary: Create a sandbox; answers once it is running.
           requestBody:
             required: true
@@ -325,6 +329,7 @@ enum OpenAPIDocument {
             "500": {$ref: "#/components/responses/error"}
             "503": {$ref: "#/components/responses/error"}
         get:
+          operationId: listSandboxes
           summary: List sandboxes.
           parameters:
             - name: state
@@ -346,6 +351,7 @@ enum OpenAPIDocument {
             "401": {$ref: "#/components/responses/error"}
       /v1/templates:
         post:
+          operationId: createTemplate
           summary: Make a template; answers once its snapshot is taken.
           requestBody:
             required: true
@@ -363,6 +369,7 @@ enum OpenAPIDocument {
             "409": {$ref: "#/components/responses/error"}
             "429": {$ref: "#/components/responses/error"}
         get:
+          operationId: listTemplates
           summary: List templates.
           responses:
             "200":
@@ -378,6 +385,7 @@ enum OpenAPIDocument {
             required: true
             schema: {type: string, maxLength: 64}
         get:
+          operationId: getTemplate
           summary: One template.
           responses:
             "200":
@@ -388,6 +396,7 @@ enum OpenAPIDocument {
             "401": {$ref: "#/components/responses/error"}
             "404": {$ref: "#/components/responses/error"}
         delete:
+          operationId: deleteTemplate
           summary: Delete a template, unless sandboxes cloned from it run.
           responses:
             "204": {$ref: "#/components/responses/empty"}
@@ -397,6 +406,7 @@ enum OpenAPIDocument {
       /v1/sandboxes/{id}:
         parameters: [{$ref: "#/components/parameters/id"}]
         get:
+          operationId: getSandbox
           summary: One sandbox.
           responses:
             "200":
@@ -407,6 +417,7 @@ enum OpenAPIDocument {
             "401": {$ref: "#/components/responses/error"}
             "404": {$ref: "#/components/responses/error"}
         delete:
+          operationId: deleteSandbox
           summary: Stop a sandbox and forget it.
           responses:
             "204": {$ref: "#/components/responses/empty"}
@@ -416,6 +427,7 @@ enum OpenAPIDocument {
       /v1/sandboxes/{id}/timeout:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:
+          operationId: setTimeout
           summary: Set the sandbox's deadline to this many seconds from now.
           requestBody:
             required: true
@@ -435,6 +447,7 @@ enum OpenAPIDocument {
       /v1/sandboxes/{id}/pause:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:
+          operationId: pauseSandbox
           summary: Stop the sandbox's vCPUs in place (memory and processes stay).
           responses:
             "200":
@@ -449,6 +462,7 @@ enum OpenAPIDocument {
       /v1/sandboxes/{id}/resume:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:
+          operationId: resumeSandbox
           summary: Let a paused sandbox run again, or bring a suspended one back from disk; its clock is set to the host's.
           responses:
             "200":
@@ -463,6 +477,7 @@ enum OpenAPIDocument {
       /v1/sandboxes/{id}/suspend:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:
+          operationId: suspendSandbox
           summary: Save the sandbox's memory, devices and disk to disk and end its VM; resume brings it back, also after a daemon restart.
           responses:
             "200":
@@ -478,6 +493,7 @@ enum OpenAPIDocument {
       /v1/sandboxes/{id}/template:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:
+          operationId: templateFromSandbox
           summary: Make a template of the sandbox as it stands; the sandbox carries on.
           requestBody:
             required: true
@@ -500,6 +516,7 @@ enum OpenAPIDocument {
       /v1/sandboxes/{id}/logs:
         parameters: [{$ref: "#/components/parameters/id"}]
         get:
+          operationId: sandboxLogs
           summary: The end of the sandbox's console log.
           responses:
             "200":
@@ -517,6 +534,7 @@ enum OpenAPIDocument {
             required: true
             schema: {type: string, enum: [ready, validate, run, suspend, resume, terminate]}
         post:
+          operationId: invokeHook
           summary: Run a lifecycle hook in the sandbox; the body is its payload (stdin), the answer its stdout.
           requestBody:
             content:
@@ -535,6 +553,7 @@ enum OpenAPIDocument {
       /v1/sandboxes/{id}/hooks:
         parameters: [{$ref: "#/components/parameters/id"}]
         get:
+          operationId: hookHistory
           summary: The hooks that ran in the sandbox, oldest first.
           responses:
             "200":
@@ -549,6 +568,7 @@ enum OpenAPIDocument {
       /v1/sandboxes/{id}/services:
         parameters: [{$ref: "#/components/parameters/id"}]
         get:
+          operationId: listServices
           summary: The sandbox's supervised services.
           responses:
             "200":
@@ -571,6 +591,7 @@ enum OpenAPIDocument {
             in: query
             schema: {type: integer, minimum: 0, maximum: 1048576, default: 65536}
         get:
+          operationId: serviceLogs
           summary: The end of a service's log (stdout and stderr).
           responses:
             "200":
@@ -584,6 +605,7 @@ enum OpenAPIDocument {
       /v1/sandboxes/{id}/exec:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:
+          operationId: exec
           summary: Run a command and wait for it.
           requestBody:
             required: true
@@ -604,6 +626,7 @@ enum OpenAPIDocument {
       /v1/sandboxes/{id}/exec/stream:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:
+          operationId: execStream
           summary: Run a command with live output.
           description: >-
             Server-Sent Events: started {pid}, stdout and stderr {data (base64)},
@@ -626,6 +649,7 @@ enum OpenAPIDocument {
       /v1/sandboxes/{id}/processes:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:
+          operationId: startProcess
           summary: Start a background process.
           requestBody:
             required: true
@@ -644,6 +668,7 @@ enum OpenAPIDocument {
             "409": {$ref: "#/components/responses/error"}
             "503": {$ref: "#/components/responses/error"}
         get:
+          operationId: listProcesses
           summary: The running processes the agent started.
           responses:
             "200":
@@ -657,6 +682,7 @@ enum OpenAPIDocument {
       /v1/sandboxes/{id}/processes/{pid}/stdin:
         parameters: [{$ref: "#/components/parameters/id"}, {$ref: "#/components/parameters/pid"}]
         post:
+          operationId: writeStdin
           summary: Write to a process's standard input, and optionally close it.
           requestBody:
             required: true
@@ -672,6 +698,7 @@ enum OpenAPIDocument {
       /v1/sandboxes/{id}/processes/{pid}/signal:
         parameters: [{$ref: "#/components/parameters/id"}, {$ref: "#/components/parameters/pid"}]
         post:
+          operationId: signalProcess
           summary: Send a signal to a process.
           requestBody:
             required: true
@@ -687,6 +714,7 @@ enum OpenAPIDocument {
       /v1/sandboxes/{id}/processes/{pid}/stream:
         parameters: [{$ref: "#/components/parameters/id"}, {$ref: "#/components/parameters/pid"}]
         get:
+          operationId: attachProcess
           summary: Attach to a process; its output from now on and its exit, as Server-Sent Events.
           responses:
             "200":
@@ -699,6 +727,7 @@ enum OpenAPIDocument {
       /v1/sandboxes/{id}/files:
         parameters: [{$ref: "#/components/parameters/id"}, {$ref: "#/components/parameters/path"}]
         get:
+          operationId: downloadFile
           summary: Download a file (streamed).
           responses:
             "200":
@@ -710,6 +739,7 @@ enum OpenAPIDocument {
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
         put:
+          operationId: uploadFile
           summary: Upload a file (streamed, replaced atomically).
           parameters:
             - name: mode
@@ -735,6 +765,7 @@ enum OpenAPIDocument {
             "409": {$ref: "#/components/responses/error"}
             "507": {$ref: "#/components/responses/error"}
         delete:
+          operationId: removeFile
           summary: Remove a file or directory.
           parameters:
             - name: recursive
@@ -750,6 +781,7 @@ enum OpenAPIDocument {
       /v1/sandboxes/{id}/files/stat:
         parameters: [{$ref: "#/components/parameters/id"}, {$ref: "#/components/parameters/path"}]
         get:
+          operationId: statFile
           summary: Information about a file.
           responses:
             "200":
@@ -764,6 +796,7 @@ enum OpenAPIDocument {
       /v1/sandboxes/{id}/files/list:
         parameters: [{$ref: "#/components/parameters/id"}, {$ref: "#/components/parameters/path"}]
         get:
+          operationId: listFiles
           summary: A directory's entries, to a depth.
           parameters:
             - name: depth
@@ -782,6 +815,7 @@ enum OpenAPIDocument {
       /v1/sandboxes/{id}/files/mkdir:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:
+          operationId: makeDirectory
           summary: Make a directory.
           requestBody:
             required: true
@@ -801,6 +835,7 @@ enum OpenAPIDocument {
       /v1/sandboxes/{id}/files/rename:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:
+          operationId: renameFile
           summary: Rename or move a file.
           requestBody:
             required: true
