@@ -77,6 +77,21 @@ async def test_async_started_process_attached_and_fed(sandbox: Sandbox, connecti
         await sb.close()
 
 
+async def test_async_disconnect(sandbox: Sandbox, connection: dict[str, str]) -> None:
+    sb = await AsyncSandbox.connect(sandbox.sandbox_id, **connection)
+    try:
+        owned = await sb.commands.run(["sleep", "600"], background=True)
+        await owned.disconnect()
+        assert (await owned.wait()).signal == 9
+        pid = await sb.commands.start(["sleep", "600"])
+        attached = await sb.commands.connect(pid)
+        await attached.disconnect()
+        assert pid in [p.pid for p in await sb.commands.list()]
+        await sb.commands.kill(pid)
+    finally:
+        await sb.close()
+
+
 async def test_async_create_from_template_and_delete(template: str, connection: dict[str, str]) -> None:
     assert template in [t.name for t in await AsyncTemplate.list(**connection)]
     async with await AsyncSandbox.create(template=template, **connection) as clone:

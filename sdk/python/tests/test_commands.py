@@ -106,6 +106,17 @@ def test_signal_ends_a_started_process(sandbox: Sandbox) -> None:
     assert (result.exit_code, result.signal) == (128 + signal.SIGTERM, signal.SIGTERM)
 
 
+def test_disconnect_kills_a_run_command_and_leaves_an_attached_one(sandbox: Sandbox) -> None:
+    owned = sandbox.commands.run(["sleep", "600"], background=True)
+    owned.disconnect()
+    assert owned.wait(HANG_GUARD).signal == signal.SIGKILL
+    pid = sandbox.commands.start(["sleep", "600"])
+    attached = sandbox.commands.connect(pid)
+    attached.disconnect()
+    assert pid in [p.pid for p in sandbox.commands.list()]
+    sandbox.commands.kill(pid)
+
+
 def test_attaching_to_no_process_raises_not_found(sandbox: Sandbox) -> None:
     with pytest.raises(NotFoundError) as raised:
         sandbox.commands.connect(999_999)

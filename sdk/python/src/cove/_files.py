@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 from io import BytesIO
 from typing import IO, Any
 
-from ._api.api.default import put_v1_sandboxes_id_files
+from ._api.api.default import upload_file
 from ._api.types import File
 
 CHUNK = 1 << 20
@@ -14,7 +14,7 @@ CHUNK = 1 << 20
 
 def upload_request(sandbox_id: str, path: str, mode: int | None, parents: bool) -> dict[str, Any]:
     """The generated upload request, without its body (the caller streams it)."""
-    request = put_v1_sandboxes_id_files._get_kwargs(
+    request = upload_file._get_kwargs(
         sandbox_id,
         body=File(payload=BytesIO()),
         path=path,

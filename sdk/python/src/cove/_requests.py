@@ -25,7 +25,7 @@ def given(value: _T | None) -> _T | Unset:
     return UNSET if value is None else value
 
 
-def create_sandbox(
+def sandbox_request(
     *,
     image: str | None,
     template: str | None,
@@ -50,7 +50,7 @@ def create_sandbox(
     )
 
 
-def create_template(
+def template_request(
     *,
     name: str,
     image: str | None,

@@ -14,12 +14,12 @@ import httpx
 from httpx_sse import EventSource, ServerSentEvent, aconnect_sse
 
 from ._api.api.default import (
-    get_v1_sandboxes_id_processes,
-    get_v1_sandboxes_id_processes_pid_stream,
-    post_v1_sandboxes_id_exec_stream,
-    post_v1_sandboxes_id_processes,
-    post_v1_sandboxes_id_processes_pid_signal,
-    post_v1_sandboxes_id_processes_pid_stdin,
+    attach_process,
+    exec_stream,
+    list_processes,
+    signal_process,
+    start_process,
+    write_stdin,
 )
 from ._api.client import AuthenticatedClient
 from ._api.models.signal import Signal
@@ -39,6 +39,7 @@ class _AsyncEvents:
     def __init__(self, context: AbstractAsyncContextManager[EventSource]) -> None:
         self._context = context
         self._iterator: AsyncIterator[ServerSentEvent] | None = None
+        self._closed = False
 
     @classmethod
     async def open(cls, http: httpx.AsyncClient, request: dict[str, object], timeout: httpx.Timeout) -> _AsyncEvents:
@@ -59,7 +60,9 @@ class _AsyncEvents:
         return None
 
     async def close(self) -> None:
-        await self._context.__aexit__(None, None, None)
+        if not self._closed:
+            self._closed = True
+            await self._context.__aexit__(None, None, None)
 
 
 class AsyncCommandHandle:
@@ -82,6 +85,8 @@ class AsyncCommandHandle:
         self._collector = Collector()
         self._collector.pid = pid
         self._callbacks = {"stdout": on_stdout, "stderr": on_stderr}
+        # Whether this handle's stream started the command (so owns it).
+        self._owned = pid is None
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -116,8 +121,17 @@ class AsyncCommandHandle:
         await self._commands.send_stdin(self.pid, data)
 
     async def disconnect(self) -> None:
-        """Stops listening (a command from :meth:`AsyncCommands.run` ends
-        with its stream; one attached to carries on)."""
+        """Stops listening. A command from :meth:`AsyncCommands.run` cannot
+        outlive its stream, so it is killed; a process attached to carries on."""
+        if self._owned and self._task is not None and not self._task.done():
+            # The daemon would end it too, but only once it next writes: kill
+            # it now, and let the stream end with its exit.
+            try:
+                await self.kill()
+                await asyncio.wait([self._task])
+                return
+            except CoveError:
+                pass  # it ended meanwhile
         if self._task is not None and not self._task.done():
             self._task.cancel()
             try:
@@ -213,7 +227,7 @@ class AsyncCommands:
     ) -> CommandResult | AsyncCommandHandle:
         """Runs a command; see :meth:`cove.commands.Commands.run`."""
         body = command_body(cmd, envs=envs, cwd=cwd, user=user, timeout=timeout, stdin=stdin)
-        request = post_v1_sandboxes_id_exec_stream._get_kwargs(self._id, body=body)
+        request = exec_stream._get_kwargs(self._id, body=body)
         events = await _AsyncEvents.open(self._client.get_async_httpx_client(), request, self._config.stream_timeout)
         handle = AsyncCommandHandle(events, self, pid=None, on_stdout=on_stdout, on_stderr=on_stderr)
         try:
@@ -243,7 +257,7 @@ class AsyncCommands:
     ) -> int:
         """Starts a process that runs on without any client; returns its pid."""
         body = command_body(cmd, envs=envs, cwd=cwd, user=user, timeout=timeout, stdin=stdin, tag=tag)
-        answer = await post_v1_sandboxes_id_processes.asyncio_detailed(self._id, client=self._client, body=body)
+        answer = await start_process.asyncio_detailed(self._id, client=self._client, body=body)
         return parsed(answer).pid
 
     async def connect(
@@ -254,20 +268,18 @@ class AsyncCommands:
         on_stderr: AsyncOutputCallback | None = None,
     ) -> AsyncCommandHandle:
         """Attaches to a running process: its output from now on, and its end."""
-        request = get_v1_sandboxes_id_processes_pid_stream._get_kwargs(self._id, pid)
+        request = attach_process._get_kwargs(self._id, pid)
         events = await _AsyncEvents.open(self._client.get_async_httpx_client(), request, self._config.stream_timeout)
         handle = AsyncCommandHandle(events, self, pid=pid, on_stdout=on_stdout, on_stderr=on_stderr)
         handle._run_in_background()
         return handle
 
     async def list(self) -> list[ProcessInfo]:
-        answer = parsed(await get_v1_sandboxes_id_processes.asyncio_detailed(self._id, client=self._client))
+        answer = parsed(await list_processes.asyncio_detailed(self._id, client=self._client))
         return [ProcessInfo._from_api(p) for p in answer.processes]
 
     async def send_signal(self, pid: int, signal: int) -> None:
-        await post_v1_sandboxes_id_processes_pid_signal.asyncio_detailed(
-            self._id, pid, client=self._client, body=Signal(signal=int(signal))
-        )
+        await signal_process.asyncio_detailed(self._id, pid, client=self._client, body=Signal(signal=int(signal)))
 
     async def kill(self, pid: int) -> None:
         await self.send_signal(pid, _signal.SIGKILL)
@@ -278,9 +290,7 @@ class AsyncCommands:
             if isinstance(data, str)
             else Stdin(data_base64=base64.b64encode(data).decode("ascii"), close=close)
         )
-        await post_v1_sandboxes_id_processes_pid_stdin.asyncio_detailed(self._id, pid, client=self._client, body=body)
+        await write_stdin.asyncio_detailed(self._id, pid, client=self._client, body=body)
 
     async def close_stdin(self, pid: int) -> None:
-        await post_v1_sandboxes_id_processes_pid_stdin.asyncio_detailed(
-            self._id, pid, client=self._client, body=Stdin(close=True)
-        )
+        await write_stdin.asyncio_detailed(self._id, pid, client=self._client, body=Stdin(close=True))

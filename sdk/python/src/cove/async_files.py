@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import IO, Literal, overload
 
 from ._api.api.default import (
-    delete_v1_sandboxes_id_files,
-    get_v1_sandboxes_id_files,
-    get_v1_sandboxes_id_files_list,
-    get_v1_sandboxes_id_files_stat,
-    post_v1_sandboxes_id_files_mkdir,
-    post_v1_sandboxes_id_files_rename,
-    put_v1_sandboxes_id_files,
+    download_file,
+    list_files,
+    make_directory,
+    remove_file,
+    rename_file,
+    stat_file,
+    upload_file,
 )
 from ._api.client import AuthenticatedClient
 from ._api.models.make_directory import MakeDirectory
@@ -35,7 +35,7 @@ class AsyncFiles:
     async def read(self, path: str, *, format: Literal["bytes"]) -> bytes: ...
 
     async def read(self, path: str, *, format: Literal["text", "bytes"] = "text") -> str | bytes:
-        answer = await get_v1_sandboxes_id_files.asyncio_detailed(self._id, client=self._client, path=path)
+        answer = await download_file.asyncio_detailed(self._id, client=self._client, path=path)
         data = parsed(answer).payload.read()
         return data.decode() if format == "text" else data
 
@@ -49,17 +49,15 @@ class AsyncFiles:
     ) -> FileInfo:
         request = upload_request(self._id, path, mode, make_parents)
         response = await self._client.get_async_httpx_client().request(**request, content=async_body(data))
-        answer = put_v1_sandboxes_id_files._build_response(client=self._client, response=response)
+        answer = upload_file._build_response(client=self._client, response=response)
         return FileInfo._from_api(parsed(answer))
 
     async def list(self, path: str, *, depth: int = 1) -> list[FileInfo]:
-        answer = await get_v1_sandboxes_id_files_list.asyncio_detailed(
-            self._id, client=self._client, path=path, depth=depth
-        )
+        answer = await list_files.asyncio_detailed(self._id, client=self._client, path=path, depth=depth)
         return [FileInfo._from_api(entry) for entry in parsed(answer).entries]
 
     async def get_info(self, path: str) -> FileInfo:
-        answer = await get_v1_sandboxes_id_files_stat.asyncio_detailed(self._id, client=self._client, path=path)
+        answer = await stat_file.asyncio_detailed(self._id, client=self._client, path=path)
         return FileInfo._from_api(parsed(answer))
 
     async def exists(self, path: str) -> bool:
@@ -73,16 +71,14 @@ class AsyncFiles:
         request = MakeDirectory(path=path, parents=parents)
         if mode is not None:
             request.mode = mode
-        answer = await post_v1_sandboxes_id_files_mkdir.asyncio_detailed(self._id, client=self._client, body=request)
+        answer = await make_directory.asyncio_detailed(self._id, client=self._client, body=request)
         return FileInfo._from_api(parsed(answer))
 
     async def rename(self, old_path: str, new_path: str) -> FileInfo:
-        answer = await post_v1_sandboxes_id_files_rename.asyncio_detailed(
+        answer = await rename_file.asyncio_detailed(
             self._id, client=self._client, body=Rename(from_=old_path, to=new_path)
         )
         return FileInfo._from_api(parsed(answer))
 
     async def remove(self, path: str, *, recursive: bool = False) -> None:
-        await delete_v1_sandboxes_id_files.asyncio_detailed(
-            self._id, client=self._client, path=path, recursive=recursive
-        )
+        await remove_file.asyncio_detailed(self._id, client=self._client, path=path, recursive=recursive)

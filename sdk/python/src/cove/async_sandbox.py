@@ -7,25 +7,25 @@ from types import TracebackType
 from typing import Self
 
 from ._api.api.default import (
-    delete_v1_sandboxes_id,
-    get_v1_sandboxes,
-    get_v1_sandboxes_id,
-    get_v1_sandboxes_id_logs,
-    post_v1_sandboxes,
-    post_v1_sandboxes_id_pause,
-    post_v1_sandboxes_id_resume,
-    post_v1_sandboxes_id_suspend,
-    post_v1_sandboxes_id_template,
-    post_v1_sandboxes_id_timeout,
+    create_sandbox,
+    delete_sandbox,
+    get_sandbox,
+    list_sandboxes,
+    pause_sandbox,
+    resume_sandbox,
+    sandbox_logs,
+    set_timeout,
+    suspend_sandbox,
+    template_from_sandbox,
 )
 from ._api.client import AuthenticatedClient
-from ._api.models.get_v1_sandboxes_state import GetV1SandboxesState
+from ._api.models.list_sandboxes_state import ListSandboxesState
 from ._api.models.sandbox import Sandbox as ApiSandbox
 from ._api.models.sandbox_template import SandboxTemplate
 from ._api.models.timeout import Timeout
 from ._api.types import UNSET
 from ._connection import DEFAULT_REQUEST_TIMEOUT, ConnectionConfig, parsed
-from ._requests import create_sandbox
+from ._requests import sandbox_request
 from .async_commands import AsyncCommands
 from .async_files import AsyncFiles
 from .errors import NotFoundError
@@ -71,7 +71,7 @@ class AsyncSandbox:
     ) -> AsyncSandbox:
         """Creates a sandbox and returns once it runs; see :meth:`cove.Sandbox.create`."""
         config = ConnectionConfig.resolve(api_key, api_url, request_timeout)
-        body = create_sandbox(
+        body = sandbox_request(
             image=image,
             template=template,
             cpus=cpus,
@@ -82,7 +82,7 @@ class AsyncSandbox:
             run_payload=run_payload,
         )
         async with config.async_client() as client:
-            created = parsed(await post_v1_sandboxes.asyncio_detailed(client=client, body=body))
+            created = parsed(await create_sandbox.asyncio_detailed(client=client, body=body))
         return cls(SandboxInfo._from_api(created), config)
 
     @classmethod
@@ -97,7 +97,7 @@ class AsyncSandbox:
         """A sandbox that already exists."""
         config = ConnectionConfig.resolve(api_key, api_url, request_timeout)
         async with config.async_client() as client:
-            found = parsed(await get_v1_sandboxes_id.asyncio_detailed(sandbox_id, client=client))
+            found = parsed(await get_sandbox.asyncio_detailed(sandbox_id, client=client))
         return cls(SandboxInfo._from_api(found), config)
 
     @staticmethod
@@ -111,9 +111,9 @@ class AsyncSandbox:
         """The daemon's sandboxes, oldest first, filtered as given."""
         config = ConnectionConfig.resolve(api_key, api_url)
         async with config.async_client() as client:
-            answer = await get_v1_sandboxes.asyncio_detailed(
+            answer = await list_sandboxes.asyncio_detailed(
                 client=client,
-                state=GetV1SandboxesState(state) if state else UNSET,
+                state=ListSandboxesState(state) if state else UNSET,
                 metadata=[f"{k}={v}" for k, v in metadata.items()] if metadata else UNSET,
             )
         return [SandboxInfo._from_api(s) for s in parsed(answer).sandboxes]
@@ -128,42 +128,40 @@ class AsyncSandbox:
         return self._info
 
     async def get_info(self) -> SandboxInfo:
-        return self._keep(parsed(await get_v1_sandboxes_id.asyncio_detailed(self.sandbox_id, client=self._client)))
+        return self._keep(parsed(await get_sandbox.asyncio_detailed(self.sandbox_id, client=self._client)))
 
     async def is_running(self) -> bool:
         return (await self.get_info()).state == "running"
 
     async def set_timeout(self, timeout: int) -> SandboxInfo:
-        answer = await post_v1_sandboxes_id_timeout.asyncio_detailed(
-            self.sandbox_id, client=self._client, body=Timeout(timeout=timeout)
-        )
+        answer = await set_timeout.asyncio_detailed(self.sandbox_id, client=self._client, body=Timeout(timeout=timeout))
         return self._keep(parsed(answer))
 
     async def pause(self) -> SandboxInfo:
-        answer = await post_v1_sandboxes_id_pause.asyncio_detailed(self.sandbox_id, client=self._client)
+        answer = await pause_sandbox.asyncio_detailed(self.sandbox_id, client=self._client)
         return self._keep(parsed(answer))
 
     async def suspend(self) -> SandboxInfo:
-        answer = await post_v1_sandboxes_id_suspend.asyncio_detailed(self.sandbox_id, client=self._client)
+        answer = await suspend_sandbox.asyncio_detailed(self.sandbox_id, client=self._client)
         return self._keep(parsed(answer))
 
     async def resume(self) -> SandboxInfo:
-        answer = await post_v1_sandboxes_id_resume.asyncio_detailed(self.sandbox_id, client=self._client)
+        answer = await resume_sandbox.asyncio_detailed(self.sandbox_id, client=self._client)
         return self._keep(parsed(answer))
 
     async def create_template(self, name: str) -> TemplateInfo:
-        answer = await post_v1_sandboxes_id_template.asyncio_detailed(
+        answer = await template_from_sandbox.asyncio_detailed(
             self.sandbox_id, client=self._client, body=SandboxTemplate(name=name)
         )
         return TemplateInfo._from_api(parsed(answer))
 
     async def logs(self) -> str:
-        return parsed(await get_v1_sandboxes_id_logs.asyncio_detailed(self.sandbox_id, client=self._client))
+        return parsed(await sandbox_logs.asyncio_detailed(self.sandbox_id, client=self._client))
 
     async def kill(self) -> None:
         """Stops the sandbox and deletes it; one already gone is no error."""
         try:
-            await delete_v1_sandboxes_id.asyncio_detailed(self.sandbox_id, client=self._client)
+            await delete_sandbox.asyncio_detailed(self.sandbox_id, client=self._client)
         except NotFoundError:
             pass
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import signal as _signal
+import socket
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Literal, overload
@@ -13,12 +14,12 @@ import httpx
 from httpx_sse import EventSource, connect_sse
 
 from ._api.api.default import (
-    get_v1_sandboxes_id_processes,
-    get_v1_sandboxes_id_processes_pid_stream,
-    post_v1_sandboxes_id_exec_stream,
-    post_v1_sandboxes_id_processes,
-    post_v1_sandboxes_id_processes_pid_signal,
-    post_v1_sandboxes_id_processes_pid_stdin,
+    attach_process,
+    exec_stream,
+    list_processes,
+    signal_process,
+    start_process,
+    write_stdin,
 )
 from ._api.client import AuthenticatedClient
 from ._api.models.signal import Signal
@@ -41,6 +42,8 @@ class _Events:
         self._context = connect_sse(http, method, url, timeout=timeout, **kwargs)
         # An error status raises here, typed, from the client's response hook.
         source: EventSource = self._context.__enter__()
+        self._response = source.response
+        self._closed = False
         self._iterator = source.iter_sse()
 
     def next(self) -> Event | None:
@@ -52,7 +55,23 @@ class _Events:
         return None
 
     def close(self) -> None:
-        self._context.__exit__(None, None, None)
+        if not self._closed:
+            self._closed = True
+            self._context.__exit__(None, None, None)
+
+    def interrupt(self) -> None:
+        """Makes a read blocked in another thread return, by shutting the
+        connection's socket: closing the response from here instead would
+        wait on the reader's lock."""
+        stream = self._response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if isinstance(sock, socket.socket):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed
+        else:
+            self._response.close()
 
 
 class CommandHandle:
@@ -60,9 +79,9 @@ class CommandHandle:
 
     Its output goes to the callbacks as it comes (on a thread of the
     handle's), and is kept: :meth:`wait` returns it with the exit status.
-    A command started by :meth:`Commands.run` lives as long as its stream:
-    :meth:`disconnect` ends it; :meth:`Commands.start` starts one that does
-    not depend on any client.
+    A command started by :meth:`Commands.run` lives as long as its stream,
+    so :meth:`disconnect` kills it; :meth:`Commands.start` starts one that
+    does not depend on any client.
     """
 
     def __init__(
@@ -79,6 +98,8 @@ class CommandHandle:
         self._collector = Collector()
         self._collector.pid = pid
         self._callbacks = {"stdout": on_stdout, "stderr": on_stderr}
+        # Whether this handle's stream started the command (so owns it).
+        self._owned = pid is None
         self._error: BaseException | None = None
         self._disconnected = False
         self._done = threading.Event()
@@ -129,10 +150,23 @@ class CommandHandle:
         self._commands.send_stdin(self.pid, data)
 
     def disconnect(self) -> None:
-        """Stops listening. A command from :meth:`Commands.run` ends with its
-        stream; one attached to by :meth:`Commands.connect` carries on."""
+        """Stops listening. A command from :meth:`Commands.run` cannot
+        outlive its stream, so it is killed; a process attached to by
+        :meth:`Commands.connect` carries on."""
+        if self._owned and self._thread is not None and not self._done.is_set():
+            # The daemon would end it too, but only once it next writes: kill
+            # it now, and let the stream end with its exit.
+            try:
+                self.kill()
+                self._done.wait()
+                return
+            except CoveError:
+                pass  # it ended meanwhile
         self._disconnected = True
-        self._events.close()
+        if self._thread is not None:
+            self._events.interrupt()
+        else:
+            self._events.close()
         self._done.wait()
 
     def _wait_for_start(self) -> None:
@@ -234,7 +268,7 @@ class Commands:
         :class:`~cove.errors.CommandExitError`.
         """
         body = command_body(cmd, envs=envs, cwd=cwd, user=user, timeout=timeout, stdin=stdin)
-        request = post_v1_sandboxes_id_exec_stream._get_kwargs(self._id, body=body)
+        request = exec_stream._get_kwargs(self._id, body=body)
         events = _Events(self._client.get_httpx_client(), request, self._config.stream_timeout)
         handle = CommandHandle(events, self, pid=None, on_stdout=on_stdout, on_stderr=on_stderr)
         try:
@@ -266,7 +300,7 @@ class Commands:
         pid; :meth:`connect` attaches to it, :meth:`list` finds it by tag.
         Its standard input stays open for :meth:`send_stdin`."""
         body = command_body(cmd, envs=envs, cwd=cwd, user=user, timeout=timeout, stdin=stdin, tag=tag)
-        started = parsed(post_v1_sandboxes_id_processes.sync_detailed(self._id, client=self._client, body=body))
+        started = parsed(start_process.sync_detailed(self._id, client=self._client, body=body))
         return started.pid
 
     def connect(
@@ -278,7 +312,7 @@ class Commands:
     ) -> CommandHandle:
         """Attaches to a running process: its output from now on, and its end.
         Disconnecting leaves it running."""
-        request = get_v1_sandboxes_id_processes_pid_stream._get_kwargs(self._id, pid)
+        request = attach_process._get_kwargs(self._id, pid)
         events = _Events(self._client.get_httpx_client(), request, self._config.stream_timeout)
         handle = CommandHandle(events, self, pid=pid, on_stdout=on_stdout, on_stderr=on_stderr)
         handle._run_in_background()
@@ -286,14 +320,12 @@ class Commands:
 
     def list(self) -> list[ProcessInfo]:
         """The processes the sandbox's agent started that still run."""
-        answer = parsed(get_v1_sandboxes_id_processes.sync_detailed(self._id, client=self._client))
+        answer = parsed(list_processes.sync_detailed(self._id, client=self._client))
         return [ProcessInfo._from_api(p) for p in answer.processes]
 
     def send_signal(self, pid: int, signal: int) -> None:
         """Sends a signal (1 to 64) to a process."""
-        post_v1_sandboxes_id_processes_pid_signal.sync_detailed(
-            self._id, pid, client=self._client, body=Signal(signal=int(signal))
-        )
+        signal_process.sync_detailed(self._id, pid, client=self._client, body=Signal(signal=int(signal)))
 
     def kill(self, pid: int) -> None:
         """Kills a process (SIGKILL)."""
@@ -306,10 +338,8 @@ class Commands:
             if isinstance(data, str)
             else Stdin(data_base64=base64.b64encode(data).decode("ascii"), close=close)
         )
-        post_v1_sandboxes_id_processes_pid_stdin.sync_detailed(self._id, pid, client=self._client, body=body)
+        write_stdin.sync_detailed(self._id, pid, client=self._client, body=body)
 
     def close_stdin(self, pid: int) -> None:
         """Closes a process's standard input (it reads end of file)."""
-        post_v1_sandboxes_id_processes_pid_stdin.sync_detailed(
-            self._id, pid, client=self._client, body=Stdin(close=True)
-        )
+        write_stdin.sync_detailed(self._id, pid, client=self._client, body=Stdin(close=True))

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import IO, Literal, overload
 
 from ._api.api.default import (
-    delete_v1_sandboxes_id_files,
-    get_v1_sandboxes_id_files,
-    get_v1_sandboxes_id_files_list,
-    get_v1_sandboxes_id_files_stat,
-    post_v1_sandboxes_id_files_mkdir,
-    post_v1_sandboxes_id_files_rename,
-    put_v1_sandboxes_id_files,
+    download_file,
+    list_files,
+    make_directory,
+    remove_file,
+    rename_file,
+    stat_file,
+    upload_file,
 )
 from ._api.client import AuthenticatedClient
 from ._api.models.make_directory import MakeDirectory
@@ -36,7 +36,7 @@ class Files:
 
     def read(self, path: str, *, format: Literal["text", "bytes"] = "text") -> str | bytes:
         """A file's content, as text (UTF-8) or bytes."""
-        file = parsed(get_v1_sandboxes_id_files.sync_detailed(self._id, client=self._client, path=path))
+        file = parsed(download_file.sync_detailed(self._id, client=self._client, path=path))
         data = file.payload.read()
         return data.decode() if format == "text" else data
 
@@ -53,21 +53,17 @@ class Files:
         ``make_parents=False``; ``mode`` defaults to 0o644."""
         request = upload_request(self._id, path, mode, make_parents)
         response = self._client.get_httpx_client().request(**request, content=body(data))
-        answer = put_v1_sandboxes_id_files._build_response(client=self._client, response=response)
+        answer = upload_file._build_response(client=self._client, response=response)
         return FileInfo._from_api(parsed(answer))
 
     def list(self, path: str, *, depth: int = 1) -> list[FileInfo]:
         """A directory's entries, down to ``depth`` levels."""
-        answer = parsed(
-            get_v1_sandboxes_id_files_list.sync_detailed(self._id, client=self._client, path=path, depth=depth)
-        )
+        answer = parsed(list_files.sync_detailed(self._id, client=self._client, path=path, depth=depth))
         return [FileInfo._from_api(entry) for entry in answer.entries]
 
     def get_info(self, path: str) -> FileInfo:
         """What is at ``path``; :class:`~cove.errors.NotFoundError` if nothing."""
-        return FileInfo._from_api(
-            parsed(get_v1_sandboxes_id_files_stat.sync_detailed(self._id, client=self._client, path=path))
-        )
+        return FileInfo._from_api(parsed(stat_file.sync_detailed(self._id, client=self._client, path=path)))
 
     def exists(self, path: str) -> bool:
         """Whether something is at ``path``."""
@@ -82,17 +78,13 @@ class Files:
         request = MakeDirectory(path=path, parents=parents)
         if mode is not None:
             request.mode = mode
-        return FileInfo._from_api(
-            parsed(post_v1_sandboxes_id_files_mkdir.sync_detailed(self._id, client=self._client, body=request))
-        )
+        return FileInfo._from_api(parsed(make_directory.sync_detailed(self._id, client=self._client, body=request)))
 
     def rename(self, old_path: str, new_path: str) -> FileInfo:
         """Renames or moves a file or directory; returns it at its new path."""
         request = Rename(from_=old_path, to=new_path)
-        return FileInfo._from_api(
-            parsed(post_v1_sandboxes_id_files_rename.sync_detailed(self._id, client=self._client, body=request))
-        )
+        return FileInfo._from_api(parsed(rename_file.sync_detailed(self._id, client=self._client, body=request)))
 
     def remove(self, path: str, *, recursive: bool = False) -> None:
         """Removes a file, or a directory (with its content if ``recursive``)."""
-        delete_v1_sandboxes_id_files.sync_detailed(self._id, client=self._client, path=path, recursive=recursive)
+        remove_file.sync_detailed(self._id, client=self._client, path=path, recursive=recursive)

@@ -7,25 +7,25 @@ from types import TracebackType
 from typing import Self
 
 from ._api.api.default import (
-    delete_v1_sandboxes_id,
-    get_v1_sandboxes,
-    get_v1_sandboxes_id,
-    get_v1_sandboxes_id_logs,
-    post_v1_sandboxes,
-    post_v1_sandboxes_id_pause,
-    post_v1_sandboxes_id_resume,
-    post_v1_sandboxes_id_suspend,
-    post_v1_sandboxes_id_template,
-    post_v1_sandboxes_id_timeout,
+    create_sandbox,
+    delete_sandbox,
+    get_sandbox,
+    list_sandboxes,
+    pause_sandbox,
+    resume_sandbox,
+    sandbox_logs,
+    set_timeout,
+    suspend_sandbox,
+    template_from_sandbox,
 )
 from ._api.client import AuthenticatedClient
-from ._api.models.get_v1_sandboxes_state import GetV1SandboxesState
+from ._api.models.list_sandboxes_state import ListSandboxesState
 from ._api.models.sandbox import Sandbox as ApiSandbox
 from ._api.models.sandbox_template import SandboxTemplate
 from ._api.models.timeout import Timeout
 from ._api.types import UNSET
 from ._connection import DEFAULT_REQUEST_TIMEOUT, ConnectionConfig, parsed
-from ._requests import create_sandbox
+from ._requests import sandbox_request
 from .commands import Commands
 from .errors import NotFoundError
 from .files import Files
@@ -79,7 +79,7 @@ class Sandbox:
         ``envs`` are set for every command.
         """
         config = ConnectionConfig.resolve(api_key, api_url, request_timeout)
-        body = create_sandbox(
+        body = sandbox_request(
             image=image,
             template=template,
             cpus=cpus,
@@ -90,7 +90,7 @@ class Sandbox:
             run_payload=run_payload,
         )
         with config.client() as client:
-            created = parsed(post_v1_sandboxes.sync_detailed(client=client, body=body))
+            created = parsed(create_sandbox.sync_detailed(client=client, body=body))
         return cls(SandboxInfo._from_api(created), config)
 
     @classmethod
@@ -105,7 +105,7 @@ class Sandbox:
         """A sandbox that already exists (created elsewhere, say)."""
         config = ConnectionConfig.resolve(api_key, api_url, request_timeout)
         with config.client() as client:
-            found = parsed(get_v1_sandboxes_id.sync_detailed(sandbox_id, client=client))
+            found = parsed(get_sandbox.sync_detailed(sandbox_id, client=client))
         return cls(SandboxInfo._from_api(found), config)
 
     @staticmethod
@@ -121,9 +121,9 @@ class Sandbox:
         config = ConnectionConfig.resolve(api_key, api_url)
         with config.client() as client:
             answer = parsed(
-                get_v1_sandboxes.sync_detailed(
+                list_sandboxes.sync_detailed(
                     client=client,
-                    state=GetV1SandboxesState(state) if state else UNSET,
+                    state=ListSandboxesState(state) if state else UNSET,
                     metadata=[f"{k}={v}" for k, v in metadata.items()] if metadata else UNSET,
                 )
             )
@@ -140,7 +140,7 @@ class Sandbox:
 
     def get_info(self) -> SandboxInfo:
         """The sandbox as the daemon describes it now."""
-        return self._keep(parsed(get_v1_sandboxes_id.sync_detailed(self.sandbox_id, client=self._client)))
+        return self._keep(parsed(get_sandbox.sync_detailed(self.sandbox_id, client=self._client)))
 
     def is_running(self) -> bool:
         return self.get_info().state == "running"
@@ -148,43 +148,37 @@ class Sandbox:
     def set_timeout(self, timeout: int) -> SandboxInfo:
         """Sets the sandbox to stop ``timeout`` seconds from now."""
         return self._keep(
-            parsed(
-                post_v1_sandboxes_id_timeout.sync_detailed(
-                    self.sandbox_id, client=self._client, body=Timeout(timeout=timeout)
-                )
-            )
+            parsed(set_timeout.sync_detailed(self.sandbox_id, client=self._client, body=Timeout(timeout=timeout)))
         )
 
     def pause(self) -> SandboxInfo:
         """Stops the sandbox's vCPUs in place; memory and processes stay."""
-        return self._keep(parsed(post_v1_sandboxes_id_pause.sync_detailed(self.sandbox_id, client=self._client)))
+        return self._keep(parsed(pause_sandbox.sync_detailed(self.sandbox_id, client=self._client)))
 
     def suspend(self) -> SandboxInfo:
         """Saves the sandbox to disk and ends its VM; :meth:`resume` brings it
         back (also after the daemon restarted). Its timeout stands still."""
-        return self._keep(parsed(post_v1_sandboxes_id_suspend.sync_detailed(self.sandbox_id, client=self._client)))
+        return self._keep(parsed(suspend_sandbox.sync_detailed(self.sandbox_id, client=self._client)))
 
     def resume(self) -> SandboxInfo:
         """Lets a paused or suspended sandbox run again."""
-        return self._keep(parsed(post_v1_sandboxes_id_resume.sync_detailed(self.sandbox_id, client=self._client)))
+        return self._keep(parsed(resume_sandbox.sync_detailed(self.sandbox_id, client=self._client)))
 
     def create_template(self, name: str) -> TemplateInfo:
         """Makes a template of the sandbox as it stands; the sandbox carries on."""
         template = parsed(
-            post_v1_sandboxes_id_template.sync_detailed(
-                self.sandbox_id, client=self._client, body=SandboxTemplate(name=name)
-            )
+            template_from_sandbox.sync_detailed(self.sandbox_id, client=self._client, body=SandboxTemplate(name=name))
         )
         return TemplateInfo._from_api(template)
 
     def logs(self) -> str:
         """The end of the sandbox's console log."""
-        return parsed(get_v1_sandboxes_id_logs.sync_detailed(self.sandbox_id, client=self._client))
+        return parsed(sandbox_logs.sync_detailed(self.sandbox_id, client=self._client))
 
     def kill(self) -> None:
         """Stops the sandbox and deletes it; one already gone is no error."""
         try:
-            delete_v1_sandboxes_id.sync_detailed(self.sandbox_id, client=self._client)
+            delete_sandbox.sync_detailed(self.sandbox_id, client=self._client)
         except NotFoundError:
             pass
 

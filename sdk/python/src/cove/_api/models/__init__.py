@@ -9,14 +9,14 @@ from .exec_result import ExecResult
 from .file_info import FileInfo
 from .file_info_type import FileInfoType
 from .file_list import FileList
-from .get_v1_sandboxes_state import GetV1SandboxesState
 from .health import Health
 from .hook_history import HookHistory
 from .hook_history_history_item import HookHistoryHistoryItem
 from .hook_history_history_item_outcome import HookHistoryHistoryItemOutcome
 from .hooks import Hooks
+from .invoke_hook_hook import InvokeHookHook
+from .list_sandboxes_state import ListSandboxesState
 from .make_directory import MakeDirectory
-from .post_v1_sandboxes_id_hooks_hook_hook import PostV1SandboxesIdHooksHookHook
 from .process import Process
 from .process_list import ProcessList
 from .rename import Rename
@@ -47,14 +47,14 @@ __all__ = (
     "FileInfo",
     "FileInfoType",
     "FileList",
-    "GetV1SandboxesState",
     "Health",
     "HookHistory",
     "HookHistoryHistoryItem",
     "HookHistoryHistoryItemOutcome",
     "Hooks",
+    "InvokeHookHook",
+    "ListSandboxesState",
     "MakeDirectory",
-    "PostV1SandboxesIdHooksHookHook",
     "Process",
     "ProcessList",
     "Rename",

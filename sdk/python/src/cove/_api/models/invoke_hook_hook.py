@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class PostV1SandboxesIdHooksHookHook(StrEnum):
+class InvokeHookHook(StrEnum):
     READY = "ready"
     RESUME = "resume"
     RUN = "run"

@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class GetV1SandboxesState(StrEnum):
+class ListSandboxesState(StrEnum):
     ERROR = "error"
     PAUSED = "paused"
     QUEUED = "queued"

@@ -1,48 +1,52 @@
 from http import HTTPStatus
-from io import BytesIO
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.post_v1_sandboxes_id_hooks_hook_hook import (
-    PostV1SandboxesIdHooksHookHook,
-)
-from ...types import UNSET, File, Response, Unset
+from ...models.list_sandboxes_state import ListSandboxesState
+from ...models.sandbox_list import SandboxList
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
-    id: str,
-    hook: PostV1SandboxesIdHooksHookHook,
     *,
-    body: File | Unset = UNSET,
+    state: ListSandboxesState | Unset = UNSET,
+    metadata: list[str] | Unset = UNSET,
 ) -> dict[str, Any]:
-    headers: dict[str, Any] = {}
+
+    params: dict[str, Any] = {}
+
+    json_state: str | Unset = UNSET
+    if not isinstance(state, Unset):
+        json_state = state.value
+
+    params["state"] = json_state
+
+    json_metadata: list[str] | Unset = UNSET
+    if not isinstance(metadata, Unset):
+        json_metadata = metadata
+
+    params["metadata"] = json_metadata
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/v1/sandboxes/{id}/hooks/{hook}".format(
-            id=quote(str(id), safe=""),
-            hook=quote(str(hook), safe=""),
-        ),
+        "method": "get",
+        "url": "/v1/sandboxes",
+        "params": params,
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["content"] = body.payload
-    headers["Content-Type"] = "application/octet-stream"
-
-    _kwargs["headers"] = headers
     return _kwargs
 
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | File | None:
+) -> Error | SandboxList | None:
     if response.status_code == 200:
-        response_200 = File(payload=BytesIO(response.content))
+        response_200 = SandboxList.from_dict(response.json())
 
         return response_200
 
@@ -56,26 +60,6 @@ def _parse_response(
 
         return response_401
 
-    if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
-
-        return response_404
-
-    if response.status_code == 409:
-        response_409 = Error.from_dict(response.json())
-
-        return response_409
-
-    if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
-
-        return response_422
-
-    if response.status_code == 503:
-        response_503 = Error.from_dict(response.json())
-
-        return response_503
-
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -84,7 +68,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | File]:
+) -> Response[Error | SandboxList]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -94,31 +78,28 @@ def _build_response(
 
 
 def sync_detailed(
-    id: str,
-    hook: PostV1SandboxesIdHooksHookHook,
     *,
     client: AuthenticatedClient | Client,
-    body: File | Unset = UNSET,
-) -> Response[Error | File]:
-    """Run a lifecycle hook in the sandbox; the body is its payload (stdin), the answer its stdout.
+    state: ListSandboxesState | Unset = UNSET,
+    metadata: list[str] | Unset = UNSET,
+) -> Response[Error | SandboxList]:
+    """List sandboxes.
 
     Args:
-        id (str):
-        hook (PostV1SandboxesIdHooksHookHook):
-        body (File | Unset):
+        state (ListSandboxesState | Unset):
+        metadata (list[str] | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | File]
+        Response[Error | SandboxList]
     """
 
     kwargs = _get_kwargs(
-        id=id,
-        hook=hook,
-        body=body,
+        state=state,
+        metadata=metadata,
     )
 
     response = client.get_httpx_client().request(
@@ -129,61 +110,55 @@ def sync_detailed(
 
 
 def sync(
-    id: str,
-    hook: PostV1SandboxesIdHooksHookHook,
     *,
     client: AuthenticatedClient | Client,
-    body: File | Unset = UNSET,
-) -> Error | File | None:
-    """Run a lifecycle hook in the sandbox; the body is its payload (stdin), the answer its stdout.
+    state: ListSandboxesState | Unset = UNSET,
+    metadata: list[str] | Unset = UNSET,
+) -> Error | SandboxList | None:
+    """List sandboxes.
 
     Args:
-        id (str):
-        hook (PostV1SandboxesIdHooksHookHook):
-        body (File | Unset):
+        state (ListSandboxesState | Unset):
+        metadata (list[str] | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | File
+        Error | SandboxList
     """
 
     return sync_detailed(
-        id=id,
-        hook=hook,
         client=client,
-        body=body,
+        state=state,
+        metadata=metadata,
     ).parsed
 
 
 async def asyncio_detailed(
-    id: str,
-    hook: PostV1SandboxesIdHooksHookHook,
     *,
     client: AuthenticatedClient | Client,
-    body: File | Unset = UNSET,
-) -> Response[Error | File]:
-    """Run a lifecycle hook in the sandbox; the body is its payload (stdin), the answer its stdout.
+    state: ListSandboxesState | Unset = UNSET,
+    metadata: list[str] | Unset = UNSET,
+) -> Response[Error | SandboxList]:
+    """List sandboxes.
 
     Args:
-        id (str):
-        hook (PostV1SandboxesIdHooksHookHook):
-        body (File | Unset):
+        state (ListSandboxesState | Unset):
+        metadata (list[str] | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | File]
+        Response[Error | SandboxList]
     """
 
     kwargs = _get_kwargs(
-        id=id,
-        hook=hook,
-        body=body,
+        state=state,
+        metadata=metadata,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -192,32 +167,29 @@ async def asyncio_detailed(
 
 
 async def asyncio(
-    id: str,
-    hook: PostV1SandboxesIdHooksHookHook,
     *,
     client: AuthenticatedClient | Client,
-    body: File | Unset = UNSET,
-) -> Error | File | None:
-    """Run a lifecycle hook in the sandbox; the body is its payload (stdin), the answer its stdout.
+    state: ListSandboxesState | Unset = UNSET,
+    metadata: list[str] | Unset = UNSET,
+) -> Error | SandboxList | None:
+    """List sandboxes.
 
     Args:
-        id (str):
-        hook (PostV1SandboxesIdHooksHookHook):
-        body (File | Unset):
+        state (ListSandboxesState | Unset):
+        metadata (list[str] | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | File
+        Error | SandboxList
     """
 
     return (
         await asyncio_detailed(
-            id=id,
-            hook=hook,
             client=client,
-            body=body,
+            state=state,
+            metadata=metadata,
         )
     ).parsed

@@ -1,52 +1,46 @@
 from http import HTTPStatus
+from io import BytesIO
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.get_v1_sandboxes_state import GetV1SandboxesState
-from ...models.sandbox_list import SandboxList
-from ...types import UNSET, Response, Unset
+from ...models.invoke_hook_hook import InvokeHookHook
+from ...types import UNSET, File, Response, Unset
 
 
 def _get_kwargs(
+    id: str,
+    hook: InvokeHookHook,
     *,
-    state: GetV1SandboxesState | Unset = UNSET,
-    metadata: list[str] | Unset = UNSET,
+    body: File | Unset = UNSET,
 ) -> dict[str, Any]:
-
-    params: dict[str, Any] = {}
-
-    json_state: str | Unset = UNSET
-    if not isinstance(state, Unset):
-        json_state = state.value
-
-    params["state"] = json_state
-
-    json_metadata: list[str] | Unset = UNSET
-    if not isinstance(metadata, Unset):
-        json_metadata = metadata
-
-    params["metadata"] = json_metadata
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+    headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/v1/sandboxes",
-        "params": params,
+        "method": "post",
+        "url": "/v1/sandboxes/{id}/hooks/{hook}".format(
+            id=quote(str(id), safe=""),
+            hook=quote(str(hook), safe=""),
+        ),
     }
 
+    if not isinstance(body, Unset):
+        _kwargs["content"] = body.payload
+    headers["Content-Type"] = "application/octet-stream"
+
+    _kwargs["headers"] = headers
     return _kwargs
 
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | SandboxList | None:
+) -> Error | File | None:
     if response.status_code == 200:
-        response_200 = SandboxList.from_dict(response.json())
+        response_200 = File(payload=BytesIO(response.content))
 
         return response_200
 
@@ -60,6 +54,26 @@ def _parse_response(
 
         return response_401
 
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Error.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 503:
+        response_503 = Error.from_dict(response.json())
+
+        return response_503
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -68,7 +82,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | SandboxList]:
+) -> Response[Error | File]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -78,28 +92,31 @@ def _build_response(
 
 
 def sync_detailed(
+    id: str,
+    hook: InvokeHookHook,
     *,
     client: AuthenticatedClient | Client,
-    state: GetV1SandboxesState | Unset = UNSET,
-    metadata: list[str] | Unset = UNSET,
-) -> Response[Error | SandboxList]:
-    """List sandboxes.
+    body: File | Unset = UNSET,
+) -> Response[Error | File]:
+    """Run a lifecycle hook in the sandbox; the body is its payload (stdin), the answer its stdout.
 
     Args:
-        state (GetV1SandboxesState | Unset):
-        metadata (list[str] | Unset):
+        id (str):
+        hook (InvokeHookHook):
+        body (File | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | SandboxList]
+        Response[Error | File]
     """
 
     kwargs = _get_kwargs(
-        state=state,
-        metadata=metadata,
+        id=id,
+        hook=hook,
+        body=body,
     )
 
     response = client.get_httpx_client().request(
@@ -110,55 +127,61 @@ def sync_detailed(
 
 
 def sync(
+    id: str,
+    hook: InvokeHookHook,
     *,
     client: AuthenticatedClient | Client,
-    state: GetV1SandboxesState | Unset = UNSET,
-    metadata: list[str] | Unset = UNSET,
-) -> Error | SandboxList | None:
-    """List sandboxes.
+    body: File | Unset = UNSET,
+) -> Error | File | None:
+    """Run a lifecycle hook in the sandbox; the body is its payload (stdin), the answer its stdout.
 
     Args:
-        state (GetV1SandboxesState | Unset):
-        metadata (list[str] | Unset):
+        id (str):
+        hook (InvokeHookHook):
+        body (File | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | SandboxList
+        Error | File
     """
 
     return sync_detailed(
+        id=id,
+        hook=hook,
         client=client,
-        state=state,
-        metadata=metadata,
+        body=body,
     ).parsed
 
 
 async def asyncio_detailed(
+    id: str,
+    hook: InvokeHookHook,
     *,
     client: AuthenticatedClient | Client,
-    state: GetV1SandboxesState | Unset = UNSET,
-    metadata: list[str] | Unset = UNSET,
-) -> Response[Error | SandboxList]:
-    """List sandboxes.
+    body: File | Unset = UNSET,
+) -> Response[Error | File]:
+    """Run a lifecycle hook in the sandbox; the body is its payload (stdin), the answer its stdout.
 
     Args:
-        state (GetV1SandboxesState | Unset):
-        metadata (list[str] | Unset):
+        id (str):
+        hook (InvokeHookHook):
+        body (File | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | SandboxList]
+        Response[Error | File]
     """
 
     kwargs = _get_kwargs(
-        state=state,
-        metadata=metadata,
+        id=id,
+        hook=hook,
+        body=body,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -167,29 +190,32 @@ async def asyncio_detailed(
 
 
 async def asyncio(
+    id: str,
+    hook: InvokeHookHook,
     *,
     client: AuthenticatedClient | Client,
-    state: GetV1SandboxesState | Unset = UNSET,
-    metadata: list[str] | Unset = UNSET,
-) -> Error | SandboxList | None:
-    """List sandboxes.
+    body: File | Unset = UNSET,
+) -> Error | File | None:
+    """Run a lifecycle hook in the sandbox; the body is its payload (stdin), the answer its stdout.
 
     Args:
-        state (GetV1SandboxesState | Unset):
-        metadata (list[str] | Unset):
+        id (str):
+        hook (InvokeHookHook):
+        body (File | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | SandboxList
+        Error | File
     """
 
     return (
         await asyncio_detailed(
+            id=id,
+            hook=hook,
             client=client,
-            state=state,
-            metadata=metadata,
+            body=body,
         )
     ).parsed
