@@ -52,9 +52,7 @@ extension QEMUMachine {
 
   /// Whether QEMU is gone, waiting up to `within` for it to go.
   func waitUntilGone(within limit: Duration) async -> Bool {
-    let clock = ContinuousClock()
-    let deadline = clock.now + limit
-    while isRunning && clock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-    return !isRunning
+    guard let pid else { return true }
+    return await ProcessExit.wait(for: pid, within: limit)
   }
 }

@@ -26,8 +26,7 @@ extension QEMUMachine {
     try await waitForMigration(qmp: qmp, what: "saving the device state")
     // QEMU is done with the memory file and the overlay once it has exited.
     try? await qmp.quit()
-    let pid = self.pid
-    for _ in 0..<300 where pid.map(processIsAlive) == true { try await Task.sleep(for: .milliseconds(10)) }
+    if let pid { _ = await ProcessExit.wait(for: pid, within: .seconds(3)) }
     if ownsMemory {
       try moveOrCopy(directory.memory, to: snapshot.memory)
     } else {
@@ -44,7 +43,7 @@ extension QEMUMachine {
   /// Loads a snapshot's device state into the QEMU that `start()` launched
   /// with `-incoming defer`, and lets it run.
   func restore(from snapshot: MachineSnapshot, qmp: QMPClient) async throws {
-    if snapshot.holdsMemory { try await qmp.execute("migrate-set-capabilities", arguments: Self.ignoreShared(true)) }
+    try await qmp.execute("migrate-set-capabilities", arguments: Self.ignoreShared(snapshot.holdsMemory))
     try await qmp.execute(
       "migrate-incoming", arguments: ["uri": .string("exec:cat \(Self.shellQuoted(snapshot.state))")])
     try await waitForMigration(qmp: qmp, what: "loading the device state")
@@ -53,27 +52,36 @@ extension QEMUMachine {
     markAgentPortOpen()
   }
 
-  /// On when RAM lives in a memory file that is kept, so the migration
-  /// stream leaves it out; off when the stream must carry it.
+  /// x-ignore-shared on when RAM lives in a memory file that is kept, so
+  /// the migration stream leaves it out; off when the stream must carry it.
+  /// Migration events on, so that the end of a migration is told, not
+  /// polled for.
   static func ignoreShared(_ on: Bool) -> [String: JSONValue] {
-    ["capabilities": .array([.object(["capability": .string("x-ignore-shared"), "state": .bool(on)])])]
+    [
+      "capabilities": .array([
+        .object(["capability": .string("x-ignore-shared"), "state": .bool(on)]),
+        .object(["capability": .string("events"), "state": .bool(true)]),
+      ])
+    ]
   }
 
+  /// Waits for the migration to end: asks QEMU its status, and asks again
+  /// when QEMU sends an event (a MIGRATION event on every change of status).
   func waitForMigration(qmp: QMPClient, what: String) async throws {
-    for _ in 0..<3000 {
-      guard case .object(let info) = try await qmp.execute("query-migrate"),
-        case .string(let status)? = info["status"]
-      else {
-        try await Task.sleep(for: .milliseconds(5))
-        continue
+    let clock = ContinuousClock()
+    let deadline = clock.now + .seconds(15)
+    while clock.now < deadline {
+      let seen = qmp.events.count
+      if case .object(let info) = try await qmp.execute("query-migrate"), case .string(let status)? = info["status"] {
+        switch status {
+        case "completed": return
+        case "failed", "cancelled":
+          let reason = if case .string(let text)? = info["error-desc"] { text } else { status }
+          throw MachineError.qmp("\(what) failed: \(reason)")
+        default: break
+        }
       }
-      switch status {
-      case "completed": return
-      case "failed", "cancelled":
-        let reason = if case .string(let text)? = info["error-desc"] { text } else { status }
-        throw MachineError.qmp("\(what) failed: \(reason)")
-      default: try await Task.sleep(for: .milliseconds(5))
-      }
+      await qmp.nextEvent(after: seen, within: deadline - clock.now)
     }
     throw MachineError.qmp("\(what) did not finish within 15 s")
   }

@@ -244,7 +244,7 @@ public final class QEMUMachine: VirtualMachine {
     // QEMU goes first, so that nothing waits on a guest that cannot answer.
     if let pid, processIsAlive(pid), isQEMU(pid, of: directory) {
       Glibc.kill(pid, SIGKILL)
-      for _ in 0..<200 where processIsAlive(pid) { try? await Task.sleep(for: .milliseconds(10)) }
+      _ = await ProcessExit.wait(for: pid, within: .seconds(2))
     }
     await agent?.close()
     await qmp?.close()

@@ -124,8 +124,10 @@ public final class QMPClient: Sendable {
   }
 
   /// Returns when the next event arrives, the connection closes, or `limit`
-  /// passes, whichever is first: a waiter on an event needs no poll.
-  public func nextEvent(within limit: Duration) async {
+  /// passes, whichever is first: a waiter on an event needs no poll. With
+  /// `seen` (a count of ``events`` read before), it returns at once when an
+  /// event came since, so none slips between a check and the wait.
+  public func nextEvent(after seen: Int? = nil, within limit: Duration) async {
     let ticket = state.withLock { state in
       defer { state.nextWaiter += 1 }
       return state.nextWaiter
@@ -136,7 +138,7 @@ public final class QMPClient: Sendable {
     await withTaskCancellationHandler {
       await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
         let registered = state.withLock { state in
-          guard !state.closed, !Task.isCancelled else { return false }
+          guard !state.closed, !Task.isCancelled, state.events.count <= seen ?? state.events.count else { return false }
           state.eventWaiters[ticket] = continuation
           return true
         }

@@ -1,7 +1,8 @@
 #ifndef CCOVE_HOST_H
 #define CCOVE_HOST_H
 
-// Host-side C shims: what Swift cannot call (semctl is variadic).
+// Host-side C shims: what Swift cannot call (semctl is variadic, pidfd_open
+// has no libc wrapper in Debian 12's glibc).
 
 // A counting semaphore shared by every process of this user that names the
 // same key file and the same number of permits: a System V semaphore, whose
@@ -22,5 +23,11 @@ int cove_host_semaphore_free(int id);
 
 // How many tasks wait for a permit now, or -1 with errno set.
 int cove_host_semaphore_waiting(int id);
+
+// A descriptor that becomes readable when process `pid` exits (Linux 5.3
+// and later), so a wait for the end of a process that is not our child
+// needs no polling. Returns it (close-on-exec), or -1 with errno set:
+// ESRCH when there is no such process, ENOSYS on an older kernel.
+int cove_pidfd_open(int pid);
 
 #endif
