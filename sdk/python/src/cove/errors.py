@@ -100,25 +100,37 @@ _BY_STATUS: dict[int, type[CoveError]] = {
     507: InsufficientStorageError,
 }
 
-# An error event in a stream has a code but no status: the codes the API
-# gives with each status (see the API's error-code list).
+# An error event in a stream has a code but no status: the status the API
+# gives each code (openapi.yaml, ErrorCode). resource_exhausted is left out:
+# it is 429 or 507 depending on what ran out.
 _STATUS_BY_CODE: dict[str, int] = {
     "invalid_request": 400,
+    "is_directory": 400,
+    "upload_cut": 400,
     "unauthorized": 401,
     "permission_denied": 403,
     "not_found": 404,
+    "method_not_allowed": 405,
     "conflict": 409,
     "already_exists": 409,
     "failed_precondition": 409,
+    "hook_refused": 409,
     "sandbox_stopped": 409,
     "sandbox_suspended": 409,
     "sandbox_deleted": 410,
+    "too_large": 413,
+    "hook_failed": 422,
     "too_many_sandboxes": 429,
-    "memory_budget_exceeded": 429,
     "too_many_templates": 429,
+    "memory_budget_exceeded": 429,
+    "internal": 500,
+    "boot_failed": 500,
+    "agent_error": 502,
     "unavailable": 503,
     "agent_unavailable": 503,
+    "hook_not_ready": 503,
     "shutting_down": 503,
+    "timeout": 504,
     "insufficient_storage": 507,
 }
 
