@@ -25,6 +25,9 @@ async def test_async_run_files_and_errors(sandbox: Sandbox, connection: dict[str
         assert (result.stdout, result.exit_code) == ("async\n", 2)
         await sb.files.write("/root/async.txt", b"bytes from async")
         assert await sb.files.read("/root/async.txt") == "bytes from async"
+        assert (
+            b"".join([c async for c in await sb.files.read("/root/async.txt", format="stream")]) == b"bytes from async"
+        )
         assert "async.txt" in [e.name for e in await sb.files.list("/root")]
         with pytest.raises(NotFoundError) as raised:
             await sb.files.read("/root/missing")

@@ -29,6 +29,13 @@ def test_run_takes_argv_env_cwd_and_stdin(sandbox: Sandbox) -> None:
     assert result.exit_code == 0
 
 
+def test_command_timeout_kills_it_in_the_sandbox(sandbox: Sandbox) -> None:
+    result = sandbox.commands.run("echo started; sleep 600", timeout=1)
+    assert result.timed_out
+    assert result.stdout == "started\n"
+    assert result.exit_code != 0
+
+
 def test_run_with_check_raises_on_failure(sandbox: Sandbox) -> None:
     with pytest.raises(CommandExitError) as raised:
         sandbox.commands.run("echo broken >&2; exit 7", check=True)

@@ -37,6 +37,8 @@ def test_write_streams_a_file_object_and_makes_parents(sandbox: Sandbox, directo
     info = sandbox.files.write(path, io.BytesIO(data))
     assert info.size == len(data)
     assert sandbox.files.read(path, format="bytes") == data
+    chunks = list(sandbox.files.read(path, format="stream"))
+    assert b"".join(chunks) == data
 
 
 def test_list_stat_exists(sandbox: Sandbox, directory: str) -> None:
@@ -69,6 +71,9 @@ def test_missing_file_raises_not_found_with_the_api_code(sandbox: Sandbox) -> No
     assert raised.value.status == 404
     assert raised.value.code == "not_found"
     assert raised.value.message
+    # A stream is opened at once, so its error comes from the call too.
+    with pytest.raises(NotFoundError):
+        sandbox.files.read("/no/such/file", format="stream")
 
 
 def test_relative_path_raises_invalid_request(sandbox: Sandbox) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import IO, Literal, overload
+
+import httpx
 
 from ._api.api.default import (
     download_file,
@@ -17,7 +20,7 @@ from ._api.client import AuthenticatedClient
 from ._api.models.make_directory import MakeDirectory
 from ._api.models.rename import Rename
 from ._connection import parsed
-from ._files import async_body, upload_request
+from ._files import CHUNK, async_body, upload_request
 from .errors import NotFoundError
 from .models import FileInfo
 
@@ -33,8 +36,17 @@ class AsyncFiles:
     async def read(self, path: str, *, format: Literal["text"] = "text") -> str: ...
     @overload
     async def read(self, path: str, *, format: Literal["bytes"]) -> bytes: ...
+    @overload
+    async def read(self, path: str, *, format: Literal["stream"]) -> AsyncIterator[bytes]: ...
 
-    async def read(self, path: str, *, format: Literal["text", "bytes"] = "text") -> str | bytes:
+    async def read(
+        self, path: str, *, format: Literal["text", "bytes", "stream"] = "text"
+    ) -> str | bytes | AsyncIterator[bytes]:
+        if format == "stream":
+            http = self._client.get_async_httpx_client()
+            request = http.build_request(**download_file._get_kwargs(self._id, path=path))
+            response = await http.send(request, stream=True)
+            return _chunks(response)
         answer = await download_file.asyncio_detailed(self._id, client=self._client, path=path)
         data = parsed(answer).payload.read()
         return data.decode() if format == "text" else data
@@ -82,3 +94,11 @@ class AsyncFiles:
 
     async def remove(self, path: str, *, recursive: bool = False) -> None:
         await remove_file.asyncio_detailed(self._id, client=self._client, path=path, recursive=recursive)
+
+
+async def _chunks(response: httpx.Response) -> AsyncGenerator[bytes, None]:
+    try:
+        async for chunk in response.aiter_bytes(CHUNK):
+            yield chunk
+    finally:
+        await response.aclose()

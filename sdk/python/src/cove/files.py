@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator, Iterator
 from typing import IO, Literal, overload
+
+import httpx
 
 from ._api.api.default import (
     download_file,
@@ -17,7 +20,7 @@ from ._api.client import AuthenticatedClient
 from ._api.models.make_directory import MakeDirectory
 from ._api.models.rename import Rename
 from ._connection import parsed
-from ._files import body, upload_request
+from ._files import CHUNK, body, upload_request
 from .errors import NotFoundError
 from .models import FileInfo
 
@@ -33,9 +36,18 @@ class Files:
     def read(self, path: str, *, format: Literal["text"] = "text") -> str: ...
     @overload
     def read(self, path: str, *, format: Literal["bytes"]) -> bytes: ...
+    @overload
+    def read(self, path: str, *, format: Literal["stream"]) -> Iterator[bytes]: ...
 
-    def read(self, path: str, *, format: Literal["text", "bytes"] = "text") -> str | bytes:
-        """A file's content, as text (UTF-8) or bytes."""
+    def read(self, path: str, *, format: Literal["text", "bytes", "stream"] = "text") -> str | bytes | Iterator[bytes]:
+        """A file's content, as text (UTF-8), bytes, or a stream of byte
+        chunks for a file too large to hold (read it to the end, or close it)."""
+        if format == "stream":
+            http = self._client.get_httpx_client()
+            request = http.build_request(**download_file._get_kwargs(self._id, path=path))
+            # Sent now, so that an error raises here rather than at the first chunk.
+            response = http.send(request, stream=True)
+            return _chunks(response)
         file = parsed(download_file.sync_detailed(self._id, client=self._client, path=path))
         data = file.payload.read()
         return data.decode() if format == "text" else data
@@ -88,3 +100,10 @@ class Files:
     def remove(self, path: str, *, recursive: bool = False) -> None:
         """Removes a file, or a directory (with its content if ``recursive``)."""
         remove_file.sync_detailed(self._id, client=self._client, path=path, recursive=recursive)
+
+
+def _chunks(response: httpx.Response) -> Generator[bytes, None, None]:
+    try:
+        yield from response.iter_bytes(CHUNK)
+    finally:
+        response.close()
