@@ -1,44 +1,6 @@
 import CoveAPIModels
-import CoveAgentProto
 import CoveMachine
 import Foundation
-import GRPCCore
-
-/// A lifecycle hook's answer, as the agent gave it.
-public struct HookResult: Sendable {
-  public enum Outcome: String, Sendable {
-    case done, notReady = "not_ready", alreadyDone = "already_done", failed, refused
-  }
-
-  public var outcome: Outcome
-  public var exitCode: Int32
-  /// The command's stdout (the run hook's result).
-  public var output: Data
-  /// Why, when it did not succeed.
-  public var message: String
-
-  init(_ response: Cove_Agent_V1_InvokeHookResponse) {
-    outcome = Outcome(response.outcome)
-    exitCode = response.exitCode
-    output = response.output
-    message = response.message
-  }
-
-  public var succeeded: Bool { outcome == .done || outcome == .alreadyDone }
-}
-
-extension HookResult.Outcome {
-  init(_ outcome: Cove_Agent_V1_HookOutcome) {
-    self =
-      switch outcome {
-      case .done: .done
-      case .notReady: .notReady
-      case .alreadyDone: .alreadyDone
-      case .refused: .refused
-      case .failed, .unspecified, .UNRECOGNIZED: .failed
-      }
-  }
-}
 
 /// One hook that ran (or was refused) in a sandbox.
 public struct HookRecord: Sendable {
@@ -48,40 +10,28 @@ public struct HookRecord: Sendable {
 }
 
 extension SandboxManager {
-  public static let hookNames: [String: Cove_Agent_V1_Hook] = [
-    "ready": .ready, "validate": .validate, "run": .run, "suspend": .suspend, "resume": .resume,
-    "terminate": .terminate,
-  ]
-
   static func invoke(
-    _ hook: Cove_Agent_V1_Hook, agent: AgentConnection, payload: Data = Data(), timeout: Duration? = nil
+    _ hook: GuestHook, agent: any GuestAgent, payload: Data = Data(), timeout: Duration? = nil
   ) async throws -> HookResult {
-    var options = CallOptions.defaults
-    options.timeout = timeout
-    let response = try await agent.lifecycle.invoke(
-      .with {
-        $0.hook = hook
-        $0.payload = payload
-      }, options: options)
-    return HookResult(response)
+    try await agent.invoke(hook, payload: payload, timeout: timeout)
   }
 
   /// Sets up a template's guest before its start and ready commands: the
   /// hooks (ready is the ready command), then the services.
   static func prepare(
-    _ agent: AgentConnection, ready: [String]?, hooks: TemplateHooks, services: [GuestService]
+    _ agent: any GuestAgent, ready: [String]?, hooks: TemplateHooks, services: [GuestService]
   ) async throws {
     do {
-      _ = try await agent.lifecycle.configure(hooks.configuration(ready: ready))
-      for service in services { _ = try await agent.services.start(service.spec) }
-    } catch let error as RPCError where [.invalidArgument, .alreadyExists, .notFound].contains(error.code) {
+      try await agent.configureHooks(hooks.commands(ready: ready), httpPort: hooks.httpPort)
+      for service in services { try await agent.startService(service.spec) }
+    } catch let error as GuestError where [.invalidArgument, .alreadyExists, .notFound].contains(error.code) {
       throw SandboxError.invalidRequest(error.message)
     }
   }
 
   /// Runs the ready hook until it is done; a command that cannot run (127),
   /// fails outright, or is still not ready after the ready timeout is an error.
-  func waitUntilReady(_ agent: AgentConnection) async throws {
+  func waitUntilReady(_ agent: any GuestAgent) async throws {
     let deadline = ContinuousClock.now + configuration.readyTimeout
     while true {
       let result = try await Self.invoke(.ready, agent: agent)
@@ -103,7 +53,7 @@ extension SandboxManager {
 
   /// A new clone's hooks: validate (asked again for up to 10 s while it says
   /// not yet), then run, once, with the payload.
-  static func launch(_ agent: AgentConnection, payload: Data) async throws {
+  static func launch(_ agent: any GuestAgent, payload: Data) async throws {
     let deadline = ContinuousClock.now + .seconds(10)
     while true {
       let result = try await invoke(.validate, agent: agent)
@@ -129,37 +79,27 @@ extension SandboxManager {
 
   /// Runs one hook in a running sandbox, e.g. run with a payload.
   public func invokeHook(_ id: String, hook name: String, payload: Data) async throws -> HookResult {
-    guard let hook = Self.hookNames[name] else {
+    guard let hook = GuestHook(rawValue: name) else {
       throw SandboxError.invalidRequest(
-        "no hook \(name); hooks are \(Self.hookNames.keys.sorted().joined(separator: ", "))")
+        "no hook \(name); hooks are \(GuestHook.allCases.map(\.rawValue).sorted().joined(separator: ", "))")
     }
-    return try await Self.invoke(hook, agent: agent(id, for: "running a hook"), payload: payload)
+    return try await Self.invoke(hook, agent: guest(id, for: "running a hook"), payload: payload)
   }
 
   /// The hooks that ran in a running sandbox, oldest first.
   public func hookHistory(_ id: String) async throws -> [HookRecord] {
-    let names = Dictionary(uniqueKeysWithValues: Self.hookNames.map { ($1, $0) })
-    let status = try await agent(id, for: "the hook history").lifecycle.status(.init())
-    return status.history.map { record in
-      HookRecord(
-        hook: names[record.hook] ?? "unknown",
-        outcome: HookResult.Outcome(record.outcome),
-        at: Date(timeIntervalSince1970: Double(record.unixMs) / 1000))
+    try await guest(id, for: "the hook history").hookHistory().map { run in
+      HookRecord(hook: run.hook?.rawValue ?? "unknown", outcome: run.outcome, at: run.at)
     }
   }
 
   /// The supervised services of a running sandbox.
-  public func services(_ id: String) async throws -> [Cove_Agent_V1_ServiceStatus] {
-    try await agent(id, for: "listing services").services.list(.init()).services
+  public func services(_ id: String) async throws -> [ServiceState] {
+    try await guest(id, for: "listing services").listServices()
   }
 
   /// The end of a service's log.
   public func serviceLogs(_ id: String, name: String, tailBytes: Int = 65_536) async throws -> Data {
-    try await agent(id, for: "service logs").services.logs(
-      .with {
-        $0.name = name
-        $0.tailBytes = UInt32(clamping: tailBytes)
-      }
-    ).data
+    try await guest(id, for: "service logs").serviceLogs(named: name, tailBytes: tailBytes)
   }
 }

@@ -27,9 +27,7 @@ extension SandboxManager {
     }
     try await machine.resume()
     let resumed = try await store.modify(id) { try $0.state = $0.state.transition(to: .running) }
-    let agent = try await self.agent(id, for: "resuming")
-    let now = Date().timeIntervalSince1970
-    _ = try await agent.system.setClock(.with { $0.unixNs = Int64(now * 1e9) })
+    try await guest(id, for: "resuming").setClock(to: Date())
     logger.info("sandbox resumed", metadata: ["sandbox": "\(id)"])
     return resumed
   }

@@ -34,7 +34,7 @@ extension SandboxManager {
     let hasHooks = await hooks(of: record) != nil
     let hooked = record.state == .running && hasHooks
     if hooked {
-      let result = try await Self.invoke(.suspend, agent: agent(id, for: "suspending"))
+      let result = try await Self.invoke(.suspend, agent: guest(id, for: "suspending"))
       guard result.succeeded else {
         throw SandboxError.unavailable(
           "the suspend hook answered \(result.outcome.rawValue) (exit \(result.exitCode)), so sandbox \(id) "

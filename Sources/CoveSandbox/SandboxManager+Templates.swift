@@ -1,5 +1,4 @@
 import CoveAPIModels
-import CoveAgentProto
 import CoveImages
 import CoveMachine
 import Foundation
@@ -84,15 +83,7 @@ extension SandboxManager {
       let agent = try await machine.boot(timeout: configuration.bootTimeout, admission: admission)
       try await Self.prepare(agent, ready: request.readyCommand, hooks: request.hooks, services: request.services)
       if let start = request.startCommand {
-        _ = try await agent.processes.start(
-          .with {
-            $0.argv = start
-            $0.background = true
-            $0.tag = "template-start"
-          }
-        ) { response in
-          for try await event in response.messages { if case .started = event.event { break } }
-        }
+        _ = try await agent.launch(ProcessSpec(argv: start, tag: "template-start"))
       }
       try await waitUntilReady(agent)
       let snapshot = try await machine.snapshot(into: directory)
@@ -201,25 +192,25 @@ extension SandboxManager {
 
   /// A clone starts as a copy of another VM: new random numbers (the kernel
   /// reseeds at once) and the current time.
-  static func makeUnique(_ agent: AgentConnection) async throws {
+  static func makeUnique(_ agent: any GuestAgent) async throws {
     var generator = SystemRandomNumberGenerator()
     let seed = Data((0..<64).map { _ in UInt8.random(in: 0...255, using: &generator) })
-    async let entropy = agent.system.addEntropy(.with { $0.data = seed })
-    async let clock = agent.system.setClock(.with { $0.unixNs = Int64(Date().timeIntervalSince1970 * 1e9) })
+    async let entropy: Void = agent.addEntropy(seed)
+    async let clock: Void = agent.setClock(to: Date())
     _ = try await (entropy, clock)
   }
 
   /// Gives a new sandbox's guest its identity, the calls side by side: a
   /// clone's fresh random numbers and clock, the hostname (its id), and
   /// its environment when it has one.
-  static func setIdentity(_ agent: AgentConnection, id: String, env: [String: String], clone: Bool) async throws {
+  static func setIdentity(_ agent: any GuestAgent, id: String, env: [String: String], clone: Bool) async throws {
     async let unique: Void = clone ? makeUnique(agent) : ()
-    async let named = agent.system.setHostname(.with { $0.hostname = id })
+    async let named: Void = agent.setHostname(id)
     async let environment: Void = {
       guard !env.isEmpty else { return }
       // The agent replaces its defaults with what it is given: keep a PATH.
       let merged = baseEnvironment.merging(env) { $1 }
-      _ = try await agent.system.setEnvironment(.with { $0.env = merged })
+      try await agent.setEnvironment(merged)
     }()
     _ = try await (unique, named, environment)
   }

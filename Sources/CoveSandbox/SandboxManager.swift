@@ -327,8 +327,9 @@ public final class SandboxManager: Sendable {
     return machine
   }
 
-  /// A connection to the agent of a running sandbox.
-  public func agent(_ id: String, for operation: String) async throws -> AgentConnection {
+  /// The guest of a running sandbox, for `operation`: the one way the API
+  /// and the manager reach a sandbox's agent.
+  public func guest(_ id: String, for operation: String) async throws -> any GuestAgent {
     let machine = try await machine(id, for: operation)
     do {
       return try await machine.waitForAgent(timeout: .seconds(5))

@@ -1,41 +1,30 @@
 import CoveAPIModels
-import CoveAgentProto
+import CoveMachine
 
 extension TemplateHooks {
-  var commands: [(Cove_Agent_V1_Hook, [String]?)] {
+  var commands: [(GuestHook, [String]?)] {
     [(.validate, validate), (.run, run), (.suspend, suspend), (.resume, resume), (.terminate, terminate)]
   }
 
-  /// What the agent is configured with: these commands and `ready`.
-  func configuration(ready: [String]?) -> Cove_Agent_V1_ConfigureLifecycleRequest {
-    .with { request in
-      request.hooks = ([(Cove_Agent_V1_Hook.ready, ready)] + commands).compactMap { hook, argv in
-        argv.map { argv in
-          .with {
-            $0.hook = hook; $0.command.argv = argv
-          }
-        }
-      }
-      request.httpPort = UInt32(httpPort ?? 0)
+  /// The hooks the agent is configured with: these commands and `ready`.
+  func commands(ready: [String]?) -> [GuestHook: HookCommand] {
+    var configured: [GuestHook: HookCommand] = [:]
+    for (hook, argv) in [(.ready, ready)] + commands {
+      if let argv { configured[hook] = HookCommand(argv: argv) }
     }
+    return configured
   }
 }
 
 extension GuestService {
-  var spec: Cove_Agent_V1_ServiceSpec {
-    .with { spec in
-      spec.name = name
-      spec.argv = cmd
-      spec.user = user ?? ""
-      spec.group = group ?? ""
-      spec.env = env ?? [:]
-      spec.cwd = cwd ?? ""
-      spec.restart =
-        switch restart ?? .onFailure {
-        case .onFailure: .restartOnFailure
-        case .always: .restartAlways
-        case .never: .restartNever
-        }
-    }
+  var spec: ServiceSpec {
+    let restart: ServiceSpec.Restart =
+      switch restart ?? .onFailure {
+      case .onFailure: .onFailure
+      case .always: .always
+      case .never: .never
+      }
+    return ServiceSpec(
+      name: name, argv: cmd, env: env ?? [:], user: user, group: group, cwd: cwd, restart: restart)
   }
 }

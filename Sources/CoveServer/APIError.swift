@@ -1,6 +1,6 @@
+import CoveMachine
 import CoveSandbox
 import Foundation
-import GRPCCore
 import Hummingbird
 import NIOCore
 import ServiceLifecycle
@@ -48,7 +48,7 @@ public struct APIError: HTTPResponseError, Sendable {
     switch error {
     case let error as APIError: self = error
     case let error as SandboxError: self.init(sandbox: error)
-    case let error as RPCError: self.init(agent: error)
+    case let error as GuestError: self.init(guest: error)
     case let error as HTTPError:
       self.init(error.status, code: Self.code(for: error.status), error.body ?? error.status.reasonPhrase)
     case let error as DecodingError: self = .badRequest("the request body is not valid: \(Self.describe(error))")
@@ -74,16 +74,14 @@ public struct APIError: HTTPResponseError, Sendable {
         }
       self.init(.tooManyRequests, code: code, error.description)
     case .unavailable: self.init(.serviceUnavailable, code: "unavailable", error.description)
-    case .storage:
-      self.init(
-        HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: "insufficient_storage",
-        error.description)
+    case .storage: self.init(Self.insufficientStorage, code: "insufficient_storage", error.description)
     case .failed: self.init(.internalServerError, code: "boot_failed", error.description)
     }
   }
 
-  /// The agent's gRPC status, as the HTTP status a client expects.
-  init(agent error: RPCError) {
+  /// The guest's refusal or failure, as the HTTP status a client expects:
+  /// decided by the error's code alone.
+  init(guest error: GuestError) {
     let message = error.message
     switch error.code {
     case .notFound: self.init(.notFound, code: "not_found", message)
@@ -91,16 +89,16 @@ public struct APIError: HTTPResponseError, Sendable {
     case .permissionDenied: self.init(.forbidden, code: "permission_denied", message)
     case .invalidArgument, .outOfRange: self.init(.badRequest, code: "invalid_request", message)
     case .failedPrecondition: self.init(.conflict, code: "failed_precondition", message)
-    case .resourceExhausted:
-      self.init(
-        message.contains("space")
-          ? HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage") : .tooManyRequests,
-        code: "resource_exhausted", message)
+    case .resourceExhausted: self.init(.tooManyRequests, code: "resource_exhausted", message)
+    case .noSpace: self.init(Self.insufficientStorage, code: "resource_exhausted", message)
     case .deadlineExceeded: self.init(.gatewayTimeout, code: "timeout", message)
     case .unavailable, .cancelled: self.init(.serviceUnavailable, code: "agent_unavailable", message)
-    default: self.init(.badGateway, code: "agent_error", "\(error.code): \(message)")
+    case .aborted, .unimplemented, .unauthenticated, .dataLoss, .internalError, .unknown:
+      self.init(.badGateway, code: "agent_error", "\(error.code): \(message)")
     }
   }
+
+  static let insufficientStorage = HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
 
   static func code(for status: HTTPResponse.Status) -> String {
     switch status {
@@ -132,7 +130,7 @@ extension APIError {
     _ error: any Error, sandbox id: String?, during operation: String, manager: SandboxManager
   ) async -> APIError {
     let apiError = APIError(error)
-    guard let id, let rpc = error as? RPCError, [.unavailable, .cancelled, .unknown].contains(rpc.code) else {
+    guard let id, let guest = error as? GuestError, guest.isBrokenCall else {
       return apiError
     }
     let record: SandboxRecord

@@ -1,5 +1,5 @@
 import CoveAPIModels
-import CoveAgentProto
+import CoveMachine
 import CoveSandbox
 import Foundation
 import Hummingbird
@@ -63,19 +63,14 @@ struct TimeoutBody: Decodable {
 }
 
 extension Command {
-  func startRequest(background: Bool = false) throws(APIError) -> Cove_Agent_V1_StartRequest {
+  /// The command as the guest runs it; a timeout of 0 is none.
+  func processSpec(background: Bool = false) throws(APIError) -> ProcessSpec {
     guard let program = cmd.first, !program.isEmpty else { throw .badRequest("cmd must name a program") }
     if let timeout, timeout < 0 || timeout > 86_400 { throw .badRequest("timeout must be 0 to 86400 seconds") }
-    return .with {
-      $0.argv = cmd
-      $0.env = env ?? [:]
-      $0.cwd = cwd ?? ""
-      $0.user = user ?? ""
-      $0.timeoutMs = UInt64(timeout ?? 0) * 1000
-      $0.tag = tag ?? ""
-      $0.background = background
-      $0.stdin = stdin != nil
-    }
+    return ProcessSpec(
+      argv: cmd, env: env ?? [:], cwd: cwd.flatMap { $0.isEmpty ? nil : $0 },
+      user: user.flatMap { $0.isEmpty ? nil : $0 }, timeout: timeout.flatMap { $0 == 0 ? nil : .seconds($0) },
+      stdin: stdin != nil, tag: tag.flatMap { $0.isEmpty ? nil : $0 }, background: background)
   }
 }
 
@@ -86,12 +81,12 @@ struct ProcessBody: ResponseEncodable {
   var pty: Bool
   var background: Bool
 
-  init(_ info: Cove_Agent_V1_ProcessInfo) {
-    pid = info.pid
-    tag = info.tag
-    cmd = info.argv
-    pty = info.pty
-    background = info.background
+  init(_ process: GuestProcess) {
+    pid = process.pid
+    tag = process.tag
+    cmd = process.argv
+    pty = process.terminal
+    background = process.background
   }
 }
 
@@ -133,19 +128,20 @@ struct FileInfoBody: ResponseEncodable {
     case symlinkTarget = "symlink_target"
   }
 
-  init(_ info: Cove_Agent_V1_FileInfo) {
+  init(_ info: FileInfo) {
     path = info.path
     name = info.name
-    switch info.type {
-    case .regular: type = "file"
-    case .directory: type = "directory"
-    case .symlink: type = "symlink"
-    default: type = "other"
-    }
+    type =
+      switch info.kind {
+      case .regular: "file"
+      case .directory: "directory"
+      case .symlink: "symlink"
+      case .other: "other"
+      }
     size = info.size
     mode = info.mode
-    modifiedAt = Date(timeIntervalSince1970: Double(info.modifiedUnixNs) / 1e9)
-    symlinkTarget = info.symlinkTarget.isEmpty ? nil : info.symlinkTarget
+    modifiedAt = info.modified
+    symlinkTarget = info.symlinkTarget
   }
 }
 

@@ -1,29 +1,24 @@
-import CoveAgentProto
+import CoveMachine
 import Foundation
-import GRPCCore
 import Hummingbird
 import Synchronization
 
 extension CoveAPI {
-  /// Bytes per message into the agent (under its 4 MiB message limit).
-  static let uploadChunk = 1 << 20
-
   func addFileRoutes(to router: Router<CoveRequestContext>) {
     let files = router.group("/v1/sandboxes/{id}/files")
     // Download: the file's bytes, streamed as the agent reads them.
     files.get { request, context -> Response in
       let path = try Self.path(request)
-      let agent = try await manager.agent(Self.sandboxID(context), for: "reading files")
-      let info = try await agent.files.stat(.with { $0.path = path }).info
-      guard info.type != .directory else {
+      let guest = try await manager.guest(Self.sandboxID(context), for: "reading files")
+      guard try await guest.stat(path).kind != .directory else {
         throw APIError(.badRequest, code: "is_directory", "\(path) is a directory")
       }
       return Response(
         status: .ok, headers: [.contentType: "application/octet-stream"],
         body: ResponseBody { writer in
           let output = WriterBox(writer)
-          try await agent.files.read(.with { $0.path = path }) { response in
-            for try await chunk in response.messages { try await output.write(ByteBuffer(data: chunk.data)) }
+          try await guest.read(path) { chunks in
+            for try await chunk in chunks { try await output.write(ByteBuffer(data: chunk)) }
           }
           try await output.finish()
         })
@@ -39,20 +34,11 @@ extension CoveAPI {
         guard let length = Int(text), length >= 0 else { throw APIError.badRequest("Content-Length is not valid") }
         return length
       }
-      let agent = try await manager.agent(Self.sandboxID(context), for: "writing files")
+      let guest = try await manager.guest(Self.sandboxID(context), for: "writing files")
       let body = request.body
       let upload = UploadProgress()
       do {
-        _ = try await agent.files.write(requestProducer: { writer in
-          try await writer.write(
-            .with {
-              $0.header = .with {
-                $0.path = path
-                $0.mode = fileMode
-                $0.createParents = parents
-              }
-            })
-          var pending = Data()
+        try await guest.write(path, mode: fileMode, createParents: parents) { file in
           var chunks = body.makeAsyncIterator()
           while true {
             // Only the body's own errors mean the upload was cut.
@@ -60,49 +46,33 @@ extension CoveAPI {
             do { next = try await chunks.next() } catch { throw upload.cut(by: error) }
             guard let buffer = next else { break }
             upload.add(buffer.readableBytes)
-            pending.append(contentsOf: buffer.readableBytesView)
-            while pending.count >= Self.uploadChunk {
-              try await writer.write(.with { $0.data = pending.prefix(Self.uploadChunk) })
-              pending.removeFirst(Self.uploadChunk)
-            }
+            try await file.write(buffer.readableBytesView)
           }
+          // Throwing before the end leaves the file as it was.
           if let declared, upload.received < declared { throw upload.cut(by: nil) }
-          if !pending.isEmpty { try await writer.write(.with { $0.data = pending }) }
-          try await writer.write(.with { $0.finish = true })
-        })
+        }
       } catch {
         // Nothing was written (the write is atomic); say why in the client's terms.
         if let cut = upload.cutError(declared: declared) { throw cut }
         throw error
       }
-      return FileInfoBody(try await agent.files.stat(.with { $0.path = path }).info)
+      return FileInfoBody(try await guest.stat(path))
     }
     files.delete { request, context -> HTTPResponse.Status in
       let path = try Self.path(request)
       let recursive = try QueryParameters(request).flag("recursive")
-      let agent = try await manager.agent(Self.sandboxID(context), for: "removing files")
-      _ = try await agent.files.remove(
-        .with {
-          $0.path = path
-          $0.recursive = recursive
-        })
+      try await manager.guest(Self.sandboxID(context), for: "removing files").remove(path, recursive: recursive)
       return .noContent
     }
     files.get("stat") { request, context -> FileInfoBody in
       let path = try Self.path(request)
-      let agent = try await manager.agent(Self.sandboxID(context), for: "reading files")
-      return FileInfoBody(try await agent.files.stat(.with { $0.path = path }).info)
+      return FileInfoBody(try await manager.guest(Self.sandboxID(context), for: "reading files").stat(path))
     }
     files.get("list") { request, context -> FileListBody in
       let path = try Self.path(request)
-      let depth = UInt32(try QueryParameters(request).integer("depth", in: 1...16, default: 1))
-      let agent = try await manager.agent(Self.sandboxID(context), for: "listing files")
-      let list = try await agent.files.list(
-        .with {
-          $0.path = path
-          $0.depth = depth
-        })
-      return FileListBody(entries: list.entries.map(FileInfoBody.init))
+      let depth = try QueryParameters(request).integer("depth", in: 1...16, default: 1)
+      let guest = try await manager.guest(Self.sandboxID(context), for: "listing files")
+      return FileListBody(entries: try await guest.list(path, depth: depth).map(FileInfoBody.init))
     }
     files.post("mkdir") { request, context -> EditedResponse<FileInfoBody> in
       let body = try await request.decode(as: MakeDirectoryBody.self, context: context)
@@ -110,27 +80,17 @@ extension CoveAPI {
       if let mode = body.mode, mode > 0o7777 {
         throw APIError.badRequest("mode must be permission bits from 0 to 0o7777 (4095), such as 493 for 0o755")
       }
-      let agent = try await manager.agent(Self.sandboxID(context), for: "making directories")
-      _ = try await agent.files.makeDirectory(
-        .with {
-          $0.path = body.path
-          $0.parents = body.parents ?? false
-          $0.mode = body.mode ?? 0o755
-        })
-      return EditedResponse(
-        status: .created, response: FileInfoBody(try await agent.files.stat(.with { $0.path = body.path }).info))
+      let guest = try await manager.guest(Self.sandboxID(context), for: "making directories")
+      try await guest.makeDirectory(body.path, mode: body.mode ?? 0o755, parents: body.parents ?? false)
+      return EditedResponse(status: .created, response: FileInfoBody(try await guest.stat(body.path)))
     }
     files.post("rename") { request, context -> FileInfoBody in
       let body = try await request.decode(as: RenameBody.self, context: context)
       try Self.checkPath(body.from)
       try Self.checkPath(body.to)
-      let agent = try await manager.agent(Self.sandboxID(context), for: "renaming files")
-      _ = try await agent.files.rename(
-        .with {
-          $0.from = body.from
-          $0.to = body.to
-        })
-      return FileInfoBody(try await agent.files.stat(.with { $0.path = body.to }).info)
+      let guest = try await manager.guest(Self.sandboxID(context), for: "renaming files")
+      try await guest.move(body.from, to: body.to)
+      return FileInfoBody(try await guest.stat(body.to))
     }
   }
 

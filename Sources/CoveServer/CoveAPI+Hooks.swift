@@ -1,5 +1,5 @@
 import CoveAPIModels
-import CoveAgentProto
+import CoveMachine
 import CoveSandbox
 import Foundation
 import Hummingbird
@@ -49,16 +49,15 @@ extension HookRun {
 }
 
 extension ServiceStatus {
-  init(_ status: Cove_Agent_V1_ServiceStatus) {
+  init(_ service: ServiceState) {
     let state =
-      switch status.state {
+      switch service.phase {
       case .running: "running"
       case .backoff: "backoff"
-      default: "exited"
+      case .exited: "exited"
       }
     self.init(
-      name: status.name, state: state,
-      pid: status.pid == 0 ? nil : Int(status.pid), restarts: Int(status.restarts),
-      lastExit: status.lastExit < 0 ? nil : Int(status.lastExit), uid: Int(status.uid), gid: Int(status.gid))
+      name: service.name, state: state, pid: service.pid.map(Int.init), restarts: service.restarts,
+      lastExit: service.lastExit.map(Int.init), uid: Int(service.uid), gid: Int(service.gid))
   }
 }

@@ -1,7 +1,7 @@
 import CoveAPIModels
-import CoveAgentProto
+import CoveMachine
+import CoveRules
 import Foundation
-import GRPCCore
 import Hummingbird
 
 extension CoveAPI {
@@ -11,23 +11,18 @@ extension CoveAPI {
     // exits, is signalled, or the sandbox ends.
     processes.post { request, context -> EditedResponse<StartedBody> in
       let body = try await request.decode(as: Command.self, context: context)
-      var start = try body.startRequest(background: true)
-      start.stdin = true
-      let agent = try await manager.agent(Self.sandboxID(context), for: "starting a process")
-      let pid = try await agent.processes.start(start) { response -> UInt32? in
-        for try await event in response.messages {
-          if case .started(let started) = event.event { return started.pid }
-        }
-        return nil
+      var spec = try body.processSpec(background: true)
+      spec.stdin = true
+      let guest = try await manager.guest(Self.sandboxID(context), for: "starting a process")
+      guard let pid = try await guest.launch(spec) else {
+        throw APIError(.badGateway, code: "agent_error", "the process did not start")
       }
-      guard let pid else { throw APIError(.badGateway, code: "agent_error", "the process did not start") }
-      if let stdin = body.stdin { try await Self.writeStdin(Data(stdin.utf8), pid: pid, agent: agent) }
+      if let stdin = body.stdin { try await guest.writeStdin(pid: pid, Data(stdin.utf8), close: true) }
       return EditedResponse(status: .created, response: StartedBody(pid: pid))
     }
     processes.get { _, context -> ProcessListBody in
-      let agent = try await manager.agent(Self.sandboxID(context), for: "listing processes")
-      let list = try await agent.processes.list(.init())
-      return ProcessListBody(processes: list.processes.map(ProcessBody.init))
+      let guest = try await manager.guest(Self.sandboxID(context), for: "listing processes")
+      return ProcessListBody(processes: try await guest.listProcesses().map(ProcessBody.init))
     }
     processes.post("{pid}/stdin") { request, context -> HTTPResponse.Status in
       let body = try await request.decode(as: StdinBody.self, context: context)
@@ -37,40 +32,29 @@ extension CoveAPI {
         data.append(decoded)
       }
       let pid = try context.parameters.require("pid", as: UInt32.self)
-      let agent = try await manager.agent(Self.sandboxID(context), for: "writing to a process")
-      _ = try await agent.processes.writeStdin(
-        .with {
-          $0.process = .with { $0.pid = pid }
-          $0.data = data
-          $0.close = body.close ?? false
-        })
+      let guest = try await manager.guest(Self.sandboxID(context), for: "writing to a process")
+      try await guest.writeStdin(pid: pid, data, close: body.close ?? false)
       return .noContent
     }
     processes.post("{pid}/signal") { request, context -> HTTPResponse.Status in
       let body = try await request.decode(as: SignalBody.self, context: context)
-      guard (1...64).contains(body.signal) else { throw APIError.badRequest("signal must be 1 to 64") }
+      guard GuestLimits.signals.contains(body.signal) else { throw APIError.badRequest(GuestLimits.signalRule) }
       let pid = try context.parameters.require("pid", as: UInt32.self)
-      let agent = try await manager.agent(Self.sandboxID(context), for: "signalling a process")
-      _ = try await agent.processes.signal(
-        .with {
-          $0.process = .with { $0.pid = pid }
-          $0.signal = body.signal
-        })
+      let guest = try await manager.guest(Self.sandboxID(context), for: "signalling a process")
+      try await guest.signal(pid: pid, body.signal)
       return .noContent
     }
     // Attach: the process's output from now on, and its exit, as SSE.
     processes.get("{pid}/stream") { _, context -> Response in
       let pid = try context.parameters.require("pid", as: UInt32.self)
       let id = try Self.sandboxID(context)
-      let agent = try await manager.agent(id, for: "attaching to a process")
-      guard try await agent.processes.list(.init()).processes.contains(where: { $0.pid == pid }) else {
+      let guest = try await manager.guest(id, for: "attaching to a process")
+      guard try await guest.listProcesses().contains(where: { $0.pid == pid }) else {
         throw APIError(.notFound, code: "not_found", "no running process \(pid)")
       }
       return ServerSentEvents.response(explain: { await explain($0, sandbox: id, during: "the process") }) { send in
-        try await agent.processes.attach(.with { $0.process = .with { $0.pid = pid } }) { response in
-          for try await event in response.messages {
-            if let buffer = ServerSentEvents.event(for: event) { try await send(buffer) }
-          }
+        try await guest.attach(pid: pid) { events in
+          for try await event in events { try await send(ServerSentEvents.event(for: event)) }
         }
       }
     }

@@ -1,6 +1,6 @@
 import CoveAPIModels
-import CoveAgentProto
 import CoveMachine
+import CoveRules
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -36,20 +36,15 @@ struct ClientMessage: Decodable, Sendable {
   var cols: UInt32?
   var signal: Int32?
 
-  func startRequest() throws(APIError) -> Cove_Agent_V1_StartRequest {
+  func processSpec() throws(APIError) -> ProcessSpec {
     guard type == "start" else { throw .badRequest("the first message must be {\"type\": \"start\", ...}") }
-    var request = try Command(cmd ?? [], env: env, cwd: cwd, user: user, timeout: timeout).startRequest()
-    request.stdin = true
+    var spec = try Command(cmd ?? [], env: env, cwd: cwd, user: user, timeout: timeout).processSpec()
+    spec.stdin = true
     if let pty {
-      guard (1...1000).contains(pty.rows), (1...1000).contains(pty.cols) else {
-        throw .badRequest("pty rows and cols must be 1 to 1000")
-      }
-      request.pty = .with {
-        $0.rows = pty.rows
-        $0.cols = pty.cols
-      }
+      guard let size = TerminalSize(rows: pty.rows, cols: pty.cols) else { throw .badRequest(TerminalSize.rule) }
+      spec.terminal = size
     }
-    return request
+    return spec
   }
 }
 
@@ -153,12 +148,13 @@ extension CoveAPI {
         defer { pidSink.finish() }
         var next = starts.makeAsyncIterator()
         guard let start = await next.next() else { return .command(ran: false) }
-        let request = try start.startRequest()
-        let agent = try await manager.agent(id, for: "exec")
-        try await agent.processes.start(request) { response in
-          for try await event in response.messages {
-            if case .started(let started) = event.event { pidSink.yield(started.pid) }
-            if let (name, fields) = ProcessEventJSON.fields(for: event) { try await send(name, fields) }
+        let spec = try start.processSpec()
+        let guest = try await manager.guest(id, for: "exec")
+        try await guest.start(spec) { events in
+          for try await event in events {
+            if case .started(let pid) = event { pidSink.yield(pid) }
+            let (name, fields) = ProcessEventJSON.fields(for: event)
+            try await send(name, fields)
           }
         }
         return .command(ran: true)
@@ -167,8 +163,8 @@ extension CoveAPI {
       group.addTask {
         var pidsIterator = pids.makeAsyncIterator()
         guard let pid = await pidsIterator.next() else { return .controls }
-        let agent = try await manager.agent(id, for: "exec")
-        for await control in controls { try await Self.apply(control, to: pid, agent: agent) }
+        let guest = try await manager.guest(id, for: "exec")
+        for await control in controls { try await Self.apply(control, to: pid, guest: guest) }
         return .controls
       }
       // The first to fail ends the others; the command's exit ends it all.
@@ -179,44 +175,25 @@ extension CoveAPI {
     }
   }
 
-  static func apply(_ control: ClientMessage, to pid: UInt32, agent: AgentConnection) async throws {
-    let process = Cove_Agent_V1_ProcessSelector.with { $0.pid = pid }
+  static func apply(_ control: ClientMessage, to pid: UInt32, guest: any GuestAgent) async throws {
     switch control.type {
     case "stdin":
       guard let data = control.data.flatMap({ Data(base64Encoded: $0) }) else {
         throw APIError.badRequest("stdin data must be base64")
       }
-      _ = try await agent.processes.writeStdin(
-        .with {
-          $0.process = process
-          $0.data = data
-        })
+      try await guest.writeStdin(pid: pid, data, close: false)
     case "close_stdin":
-      _ = try await agent.processes.writeStdin(
-        .with {
-          $0.process = process
-          $0.close = true
-        })
+      try await guest.writeStdin(pid: pid, Data(), close: true)
     case "resize":
-      guard let rows = control.rows, let cols = control.cols, (1...1000).contains(rows), (1...1000).contains(cols)
-      else { throw APIError.badRequest("resize needs rows and cols, 1 to 1000") }
-      _ = try await agent.processes.resizePty(
-        .with {
-          $0.process = process
-          $0.size = .with {
-            $0.rows = rows
-            $0.cols = cols
-          }
-        })
-    case "signal":
-      guard let signal = control.signal, (1...64).contains(signal) else {
-        throw APIError.badRequest("signal must be 1 to 64")
+      guard let rows = control.rows, let cols = control.cols, let size = TerminalSize(rows: rows, cols: cols) else {
+        throw APIError.badRequest("resize needs rows and cols: \(TerminalSize.rule)")
       }
-      _ = try await agent.processes.signal(
-        .with {
-          $0.process = process
-          $0.signal = signal
-        })
+      try await guest.resize(pid: pid, to: size)
+    case "signal":
+      guard let signal = control.signal, GuestLimits.signals.contains(signal) else {
+        throw APIError.badRequest(GuestLimits.signalRule)
+      }
+      try await guest.signal(pid: pid, signal)
     default:
       throw APIError.badRequest("unknown message type \(control.type)")
     }

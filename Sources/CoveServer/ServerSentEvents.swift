@@ -1,4 +1,4 @@
-import CoveAgentProto
+import CoveMachine
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -17,9 +17,10 @@ enum ServerSentEvents {
     ByteBuffer(string: "event: \(name)\ndata: \(ProcessEventJSON.encode(fields))\n\n")
   }
 
-  /// The event for one agent event; nil for none.
-  static func event(for event: Cove_Agent_V1_ProcessEvent) -> ByteBuffer? {
-    ProcessEventJSON.fields(for: event).map { self.event($0.name, $0.fields) }
+  /// The event for one process event.
+  static func event(for event: ProcessEvent) -> ByteBuffer {
+    let (name, fields) = ProcessEventJSON.fields(for: event)
+    return self.event(name, fields)
   }
 
   static func error(_ error: APIError) -> ByteBuffer {
@@ -64,18 +65,14 @@ func withDeadline(_ limit: Duration, _ operation: @escaping @Sendable () async t
 
 /// The JSON of process events, shared by Server-Sent Events and WebSockets.
 enum ProcessEventJSON {
-  /// The event's name and fields; nil for an empty event.
-  static func fields(for event: Cove_Agent_V1_ProcessEvent) -> (name: String, fields: [String: Any?])? {
-    switch event.event {
-    case .started(let started): ("started", ["pid": started.pid])
+  /// The event's name and fields.
+  static func fields(for event: ProcessEvent) -> (name: String, fields: [String: Any?]) {
+    switch event {
+    case .started(let pid): ("started", ["pid": pid])
     case .stdout(let data): ("stdout", ["data": data.base64EncodedString()])
     case .stderr(let data): ("stderr", ["data": data.base64EncodedString()])
-    case .exited(let exited):
-      (
-        "exit",
-        ["exit_code": ExitStatus(exited).code, "signal": ExitStatus(exited).signal, "timed_out": exited.timedOut]
-      )
-    case nil: nil
+    case .exited(let status, let timedOut):
+      ("exit", ["exit_code": status.shellCode, "signal": status.signal, "timed_out": timedOut])
     }
   }
 
@@ -85,20 +82,6 @@ enum ProcessEventJSON {
     let object = fields.mapValues { $0 ?? NSNull() }
     let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
     return String(decoding: data ?? Data("{}".utf8), as: UTF8.self)
-  }
-}
-
-/// How a process ended, as a shell reports it: 128 + signal when killed.
-struct ExitStatus {
-  var code: Int32
-  var signal: Int32?
-
-  init(_ exited: Cove_Agent_V1_ProcessEvent.Exited) {
-    switch exited.status {
-    case .code(let value): (code, signal) = (value, nil)
-    case .signal(let value): (code, signal) = (128 + value, value)
-    case nil: (code, signal) = (1, nil)
-    }
   }
 }
 

@@ -1,0 +1,93 @@
+import CoveMachine
+import CoveRules
+import Foundation
+import Testing
+
+@testable import CoveServer
+
+/// The one mapping from the guest's errors to HTTP, and the exit-status
+/// rule as the API shows it; no VM.
+@Suite struct GuestErrorMappingTests {
+  @Test("each guest error code has its HTTP status and API code")
+  func statusByCode() {
+    let expected: [(GuestError.Code, Int, String)] = [
+      (.notFound, 404, "not_found"), (.alreadyExists, 409, "already_exists"),
+      (.invalidArgument, 400, "invalid_request"), (.outOfRange, 400, "invalid_request"),
+      (.permissionDenied, 403, "permission_denied"), (.failedPrecondition, 409, "failed_precondition"),
+      (.resourceExhausted, 429, "resource_exhausted"), (.noSpace, 507, "resource_exhausted"),
+      (.deadlineExceeded, 504, "timeout"), (.unavailable, 503, "agent_unavailable"),
+      (.cancelled, 503, "agent_unavailable"), (.internalError, 502, "agent_error"), (.unknown, 502, "agent_error"),
+    ]
+    for (code, status, apiCode) in expected {
+      let error = APIError(GuestError(code, "what the agent said"))
+      #expect(error.status.code == status, "\(code)")
+      #expect(error.code == apiCode, "\(code)")
+    }
+  }
+
+  @Test("the status follows the code, not the message's words")
+  func notByMessage() {
+    #expect(APIError(GuestError(.resourceExhausted, "no space left on device")).status.code == 429)
+    #expect(APIError(GuestError(.noSpace, "too many processes")).status.code == 507)
+    #expect(APIError(GuestError(.notFound, "permission denied")).status.code == 404)
+  }
+
+  @Test("a refusal keeps the agent's message; a failure names its code")
+  func messages() {
+    #expect(APIError(GuestError(.notFound, "stat /x: no such file or directory")).message
+      == "stat /x: no such file or directory")
+    #expect(APIError(GuestError(.internalError, "boom")).message.contains("boom"))
+  }
+
+  @Test("calls cut by the sandbox going away are told apart from refusals")
+  func brokenCalls() {
+    #expect(GuestError(.unavailable, "").isBrokenCall)
+    #expect(GuestError(.cancelled, "").isBrokenCall)
+    #expect(GuestError(.unknown, "").isBrokenCall)
+    #expect(!GuestError(.notFound, "").isBrokenCall)
+    #expect(!GuestError(.deadlineExceeded, "").isBrokenCall)
+  }
+
+  @Test("a signal's exit is 128 + the signal, in the status and in the API's events")
+  func exitStatus() {
+    #expect(ExitStatus.exited(3).shellCode == 3)
+    #expect(ExitStatus.exited(3).signal == nil)
+    #expect(ExitStatus.signaled(9).shellCode == 137)
+    #expect(ExitStatus.signaled(9).signal == 9)
+    #expect(ExitStatus.shellCode(forSignal: 2) == 130)
+
+    let (name, fields) = ProcessEventJSON.fields(for: .exited(.signaled(15), timedOut: true))
+    #expect(name == "exit")
+    #expect(fields["exit_code"] as? Int32 == 143)
+    #expect(fields["signal"] as? Int32 == 15)
+    #expect(fields["timed_out"] as? Bool == true)
+    let json = ProcessEventJSON.encode(ProcessEventJSON.fields(for: .exited(.exited(0), timedOut: false)).fields)
+    #expect(json == #"{"exit_code":0,"signal":null,"timed_out":false}"#)
+  }
+
+  @Test("exec-and-wait reports a killed command as a shell would")
+  func collectedExit() {
+    var collected = CollectedOutput()
+    collected.add(.started(pid: 7))
+    collected.add(.stdout(Data("hi\n".utf8)))
+    collected.add(.exited(.signaled(9), timedOut: true))
+    #expect(collected.result?.exitCode == 137)
+    #expect(collected.result?.signal == 9)
+    #expect(collected.result?.timedOut == true)
+    #expect(collected.result?.stdout == "hi\n")
+  }
+
+  @Test("terminal sizes within the shared bounds are taken, others refused")
+  func terminalBounds() throws {
+    let start = { (rows: UInt32, cols: UInt32) throws -> ProcessSpec in
+      var message = ClientMessage(type: "start")
+      message.cmd = ["sh"]
+      message.pty = .init(rows: rows, cols: cols)
+      return try message.processSpec()
+    }
+    #expect(try start(24, 80).terminal == TerminalSize(rows: 24, cols: 80))
+    #expect(try start(TerminalSize.bounds.upperBound, 1).terminal?.rows == TerminalSize.bounds.upperBound)
+    #expect(throws: APIError.self) { try start(0, 80) }
+    #expect(throws: APIError.self) { try start(24, TerminalSize.bounds.upperBound + 1) }
+  }
+}
