@@ -166,6 +166,7 @@ let package = Package(
         "CoveAPIModels",
         "CoveImages",
         "CoveMachine",
+        "CoveRules",
         "CoveSandbox",
         "CoveServer",
         "CoveClient",

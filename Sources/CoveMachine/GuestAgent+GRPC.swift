@@ -518,3 +518,12 @@ extension ServiceState {
       lastExit: status.lastExit < 0 ? nil : status.lastExit, uid: status.uid, gid: status.gid)
   }
 }
+
+extension QEMUMachine {
+  /// ``execute(_:output:)`` for a command given in the guest interface's terms.
+  public func execute(
+    _ spec: ProcessSpec, output: @escaping @Sendable (StandardStream, Data) -> Void
+  ) async throws -> CommandExit {
+    try await execute(Cove_Agent_V1_StartRequest(spec), output: output)
+  }
+}

@@ -1,7 +1,7 @@
 import ArgumentParser
-import CoveAgentProto
 import CoveImages
 import CoveMachine
+import CoveRules
 import Dispatch
 import Foundation
 import Logging
@@ -61,7 +61,7 @@ extension Cove {
         configuration.keepConsoleLog = keepConsole
         if let accel, let chosen = Accelerator(rawValue: accel) { configuration.accelerator = chosen }
         code = try await Self.runInterruptibly(
-          QEMUMachine(configuration: configuration, logger: logger), request: startRequest(),
+          QEMUMachine(configuration: configuration, logger: logger), spec: processSpec(),
           bootTimeout: .milliseconds(Int(bootTimeout * 1000)))
       } catch {
         fail(error)
@@ -69,27 +69,25 @@ extension Cove {
       Foundation.exit(code)
     }
 
-    func startRequest() -> Cove_Agent_V1_StartRequest {
-      .with { request in
-        request.argv = argv
-        for pair in env {
-          let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-          request.env[String(parts[0])] = String(parts[1])
-        }
-        if let workdir { request.cwd = workdir }
-        if let user { request.user = user }
-        if let timeout { request.timeoutMs = UInt64(max(0, timeout) * 1000) }
+    func processSpec() -> ProcessSpec {
+      var spec = ProcessSpec(argv: argv, cwd: workdir, user: user)
+      for pair in env {
+        let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        spec.env[String(parts[0])] = String(parts[1])
       }
+      // 0 (or less) is no timeout, as the agent reads it.
+      if let timeout, timeout > 0 { spec.timeout = .milliseconds(Int64(timeout * 1000)) }
+      return spec
     }
 
     /// Boots, runs and removes the VM; SIGINT, SIGTERM and SIGHUP end the
     /// run early but still remove everything.
     static func runInterruptibly(
-      _ machine: QEMUMachine, request: Cove_Agent_V1_StartRequest, bootTimeout: Duration
+      _ machine: QEMUMachine, spec: ProcessSpec, bootTimeout: Duration
     ) async throws -> Int32 {
       let work = Task { () async throws -> Int32 in
         _ = try await machine.boot(timeout: bootTimeout)
-        let exit = try await machine.execute(request) { stream, data in
+        let exit = try await machine.execute(spec) { stream, data in
           (stream == .stdout ? FileHandle.standardOutput : FileHandle.standardError).write(data)
         }
         if exit.timedOut { FileHandle.standardError.write(Data("cove: the command timed out\n".utf8)) }
@@ -99,7 +97,7 @@ extension Cove {
       defer { interrupted.stop() }
       let result = await work.result
       await machine.stop(grace: .seconds(2))
-      if let signal = interrupted.signal { return 128 + signal }
+      if let signal = interrupted.signal { return ExitStatus.shellCode(forSignal: signal) }
       return try result.get()
     }
   }
