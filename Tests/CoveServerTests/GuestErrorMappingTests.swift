@@ -34,8 +34,9 @@ import Testing
 
   @Test("a refusal keeps the agent's message; a failure names its code")
   func messages() {
-    #expect(APIError(GuestError(.notFound, "stat /x: no such file or directory")).message
-      == "stat /x: no such file or directory")
+    #expect(
+      APIError(GuestError(.notFound, "stat /x: no such file or directory")).message
+        == "stat /x: no such file or directory")
     #expect(APIError(GuestError(.internalError, "boom")).message.contains("boom"))
   }
 
