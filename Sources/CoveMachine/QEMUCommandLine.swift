@@ -70,9 +70,14 @@ public struct QEMUCommandLine: Sendable {
   /// as the guest runs new code and kept for the process's life: a clone
   /// of a busybox template held 34 MiB of it after its first exec, and a
   /// busy guest grows it towards the gigabyte. When the cache is full TCG
-  /// flushes it and translates again what runs next: at 32 MiB a clone
-  /// started as fast as with 1 GiB, at 16 MiB about 40% slower and at 8 MiB
-  /// three times slower (docs/PERFORMANCE.md, "bench/load").
+  /// flushes it and translates again what runs next, and the pages it
+  /// filled stay resident: an idle clone's share is the whole bound. An
+  /// exec through the agent runs about 10 MiB of translated code (gRPC,
+  /// the spawn, the guest kernel's fork and exec), and exec plus idle about
+  /// 26 MiB, so 32 MiB is the least that holds it: at 28 MiB execs ran as
+  /// fast, at 24 MiB one exec in five flushed the cache (300-1000 ms
+  /// instead of 60), and at 16 or 20 MiB every exec did (450-900 ms)
+  /// (docs/PERFORMANCE.md, "Memory per clone").
   public static var translationCacheMiB: Int {
     if let value = ProcessInfo.processInfo.environment["COVE_TCG_TB_MIB"].flatMap({ Int($0) }), value > 0 {
       return value
@@ -80,6 +85,24 @@ public struct QEMUCommandLine: Sendable {
     return defaultTranslationCacheMiB
   }
   public static let defaultTranslationCacheMiB = 32
+
+  /// Environment variables QEMU is started with, on top of Cove's own; a
+  /// variable already set in Cove's environment is passed on unchanged
+  /// instead, so a host can choose its own. Both shrink QEMU's heap and
+  /// change nothing the guest sees (a clone, on 2026-12-03, 15 -> 12 MiB):
+  /// - `G_SLICE=always-malloc`: GLib 2.74 (Debian 12's QEMU) otherwise keeps
+  ///   freed slices in per-thread magazines for good; TCG allocates a tree
+  ///   node for each translated block (about 55,000 by a clone's first
+  ///   exec) and frees them all at each cache flush.
+  /// - `MALLOC_ARENA_MAX=1`: glibc gives each thread that allocates (the
+  ///   vCPU, the main loop, RCU, I/O workers) an arena of its own, each
+  ///   holding on to its free memory; QEMU's threads mostly work in turn,
+  ///   under its global lock, so one arena costs no waiting.
+  public static func environment(over current: [String: String] = ProcessInfo.processInfo.environment)
+    -> [String: String]
+  {
+    ["G_SLICE": "always-malloc", "MALLOC_ARENA_MAX": "1"].filter { current[$0.key] == nil }
+  }
 
   /// `-accel`'s value: KVM as it is; TCG with its translation cache bounded.
   var accelerator: String {

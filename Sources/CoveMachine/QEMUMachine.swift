@@ -66,11 +66,7 @@ public final class QEMUMachine: VirtualMachine {
       }
       let arguments = QEMUCommandLine(configuration: configuration, directory: directory).arguments
       logger.debug("starting QEMU", metadata: ["arguments": "\(arguments.joined(separator: " "))"])
-      do {
-        try await HostCommand.run(configuration.qemuBinary, arguments, package: "qemu-system-x86")
-      } catch let ImageError.commandFailed(_, _, output) {
-        throw MachineError.qemuFailed(output.trimmingCharacters(in: .whitespacesAndNewlines))
-      }
+      try await Self.launchQEMU(configuration.qemuBinary, arguments, environment: QEMUCommandLine.environment())
       guard let pid = directory.qemuPID else { throw MachineError.qemuFailed("no pid file") }
       state.withLock { $0.pid = pid }
       let qmp = try await QMPClient.connect(path: directory.qmpSocket)

@@ -1,8 +1,10 @@
 import CoveImages
-import CoveMachine
 import Testing
 
-/// The QEMU command line's memory settings, without starting QEMU.
+@testable import CoveMachine
+
+/// The QEMU command line's memory settings, without starting QEMU, and the
+/// environment QEMU is started with.
 @Suite("QEMU command line")
 struct QEMUCommandLineTests {
   static func configuration(_ accelerator: Accelerator) -> MachineConfiguration {
@@ -37,5 +39,27 @@ struct QEMUCommandLineTests {
     #expect(QEMUCommandLine.defaultTranslationCacheMiB < 1024)
     let kvm = QEMUCommandLine(configuration: Self.configuration(.kvm), directory: directory).arguments
     #expect(kvm.firstIndex(of: "-accel").map { kvm[$0 + 1] } == "kvm")
+  }
+
+  @Test("QEMU's heap settings are added to the environment unless the host set them already")
+  func environment() {
+    #expect(QEMUCommandLine.environment(over: [:]) == ["G_SLICE": "always-malloc", "MALLOC_ARENA_MAX": "1"])
+    #expect(QEMUCommandLine.environment(over: ["MALLOC_ARENA_MAX": "4"]) == ["G_SLICE": "always-malloc"])
+  }
+
+  @Test("QEMU is started with the environment added to Cove's own; a failure carries what it printed")
+  func launchPassesEnvironment() async throws {
+    let environment = QEMUCommandLine.environment(over: [:])
+    let check = #"test "$G_SLICE" = always-malloc && test "$MALLOC_ARENA_MAX" = 1 && test -n "$PATH""#
+    try await QEMUMachine.launchQEMU("/bin/sh", ["-c", check], environment: environment)
+    await #expect(throws: MachineError.self) {
+      try await QEMUMachine.launchQEMU("/bin/sh", ["-c", check], environment: [:])
+    }
+    do {
+      try await QEMUMachine.launchQEMU("/bin/sh", ["-c", "echo no such machine >&2; exit 1"], environment: [:])
+      Issue.record("a failing QEMU was not reported")
+    } catch MachineError.qemuFailed(let output) {
+      #expect(output == "no such machine")
+    }
   }
 }
