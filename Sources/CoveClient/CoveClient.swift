@@ -10,11 +10,22 @@ public struct CoveClient: Sendable {
   public var key: String?
   let http: HTTPClient
 
-  public init(baseURL: String, key: String?, http: HTTPClient = .shared) {
+  public init(baseURL: String, key: String?, http: HTTPClient = CoveClient.sharedHTTP) {
     self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
     self.key = key
     self.http = http
   }
+
+  /// The HTTP client every CoveClient uses unless given one: AsyncHTTPClient's
+  /// shared client, without its 90 s read timeout. An answer may rightly be
+  /// silent for longer (a create waiting for its boot turn on a busy host,
+  /// an exec of a quiet command, a large upload before its answer); each
+  /// call's own deadline bounds it instead.
+  public static let sharedHTTP: HTTPClient = {
+    var configuration = HTTPClient.Configuration.singletonConfiguration
+    configuration.timeout.read = nil
+    return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+  }()
 
   // MARK: Sandboxes
 

@@ -33,6 +33,6 @@ struct HTTP2LimitTests {
     try await agent.withClient { client in
       _ = try await client.system.shutdown(.init())
     }
-    #expect(await eventually(within: 60) { !agent.process.isRunning })
+    #expect(await eventually(within: 240) { !agent.process.isRunning })
   }
 }

@@ -84,7 +84,7 @@ struct SystemServiceTests {
       ) { for try await e in $0.messages { if case .started = e.event { break } } }
       _ = try await client.system.shutdown(.init())
     }
-    #expect(await eventually(within: 30) { !agent.process.isRunning })
+    #expect(await eventually(within: 240) { !agent.process.isRunning })
     #expect(!FileManager.default.fileExists(atPath: agent.socketPath))
     #expect(try pgrep("sleep 60").filter { isDescendant($0, of: agent.process.processIdentifier) }.isEmpty)
   }
@@ -106,7 +106,7 @@ struct SystemServiceTests {
     agent.process.terminate()
     agent.process.waitUntilExit()
     // Killed by the agent, then reaped by whoever adopted it: wait for the reaping.
-    #expect(await eventually(within: 30) { kill(pid, 0) != 0 })
+    #expect(await eventually(within: 240) { kill(pid, 0) != 0 })
     #expect(!FileManager.default.fileExists(atPath: agent.socketPath))
   }
 }

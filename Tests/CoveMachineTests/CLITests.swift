@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The `cove` executable, as a user runs it.
-@Suite("cove run, end to end", .serialized, .timeLimit(.minutes(5)))
+@Suite("cove run, end to end", .serialized, .timeLimit(.minutes(10)))
 struct CLITests {
   static var binary: String {
     let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()

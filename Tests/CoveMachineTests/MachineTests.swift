@@ -6,7 +6,7 @@ import Testing
 
 /// Real microVMs under QEMU (TCG on machines without vmx/svm) with the real
 /// static agent as PID 1. One at a time: each boot takes a core.
-@Suite("Real microVMs", .serialized, .timeLimit(.minutes(5)))
+@Suite("Real microVMs", .serialized, .timeLimit(.minutes(10)))
 struct MachineTests {
   @Test("commands run in the guest: exit codes, separate streams, env, cwd, 127 for a missing program")
   func commands() async throws {

@@ -2,7 +2,7 @@ import CoveMachine
 import Foundation
 import Testing
 
-@Suite("Extra virtio-serial ports and port forwards", .serialized, .timeLimit(.minutes(5)))
+@Suite("Extra virtio-serial ports and port forwards", .serialized, .timeLimit(.minutes(10)))
 struct PortTests {
   @Test("an extra serial port shows up in the guest under its name, and bytes from its host socket reach it")
   func serialPort() async throws {

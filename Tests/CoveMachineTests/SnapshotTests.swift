@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// Snapshots of real microVMs: one VM kept on disk, several started from it.
-@Suite("Snapshots and clones", .serialized, .timeLimit(.minutes(5)))
+@Suite("Snapshots and clones", .serialized, .timeLimit(.minutes(10)))
 struct SnapshotTests {
   @Test("clones of one snapshot carry on its processes and files, and part ways: own disk, hostname, random numbers")
   func clones() async throws {

@@ -2,7 +2,7 @@ import CoveMachine
 import Foundation
 import Testing
 
-@Suite("Stopping a VM", .serialized, .timeLimit(.minutes(2)))
+@Suite("Stopping a VM", .serialized, .timeLimit(.minutes(10)))
 struct StopTests {
   @Test("stop called from a cancelled task still shuts the guest down and leaves nothing behind")
   func stopFromCancelledTask() async throws {

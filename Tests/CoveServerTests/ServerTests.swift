@@ -13,7 +13,8 @@ struct ServerTests {
     defer { daemon.finish() }
     let client = daemon.client
     let sandbox = try await client.createSandbox(
-      CreateSandbox(image: "busybox", memoryMiB: 512, timeout: 120, env: ["GREETING": "hello"], metadata: ["team": "a"])
+      CreateSandbox(
+        image: "busybox", memoryMiB: 512, timeout: 1800, env: ["GREETING": "hello"], metadata: ["team": "a"])
     )
     #expect(sandbox.state == "running")
     #expect(sandbox.metadata == ["team": "a"])
@@ -61,7 +62,7 @@ struct ServerTests {
         .status == 204)
     var attach = HTTPClientRequest(url: daemon.url + "/v1/sandboxes/\(sandbox.id)/processes/\(pid)/stream")
     attach.headers.add(name: "Authorization", value: "Bearer \(daemon.key)")
-    let attached = try await HTTPClient.shared.execute(attach, timeout: .minutes(2))
+    let attached = try await CoveClient.sharedHTTP.execute(attach, timeout: .minutes(10))
     #expect(attached.status == .ok)
     var events = SSEText()
     var signalled = false

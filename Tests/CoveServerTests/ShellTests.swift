@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// `cove shell` through a real pseudo-terminal, as a person would use it.
-@Suite("cove shell, on a real terminal", .serialized, .timeLimit(.minutes(5)))
+@Suite("cove shell, on a real terminal", .serialized, .timeLimit(.minutes(10)))
 struct ShellTests {
   @Test("raw terminal: the window size, resizes, Ctrl-C into the sandbox, and the shell's exit code")
   func terminal() async throws {

@@ -146,7 +146,7 @@ final class TestDaemon: @unchecked Sendable {
     request.method = method
     if let key = key ?? self.key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
     if let body { request.body = .bytes(ByteBuffer(string: body)) }
-    let response = try await HTTPClient.shared.execute(request, timeout: .minutes(2))
+    let response = try await CoveClient.sharedHTTP.execute(request, timeout: .minutes(10))
     let data = try await response.body.collect(upTo: 16 << 20)
     return (Int(response.status.code), String(buffer: data))
   }
