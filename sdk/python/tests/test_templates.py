@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cove import ConflictError, NotFoundError, Sandbox, Template
+from cove import ConflictError, NotFoundError, Sandbox, Service, Template
 
 from .conftest import IMAGE, unique
 
@@ -26,20 +26,30 @@ def test_clone_of_a_sandbox_template_has_its_files(sandbox: Sandbox, template: s
     assert sandbox.commands.run("echo still here").stdout == "still here\n"
 
 
-def test_template_from_an_image_runs_its_start_command_in_clones(connection: dict[str, str]) -> None:
+def test_template_from_an_image_with_start_command_hooks_and_services(connection: dict[str, str]) -> None:
     name = unique("image")
     info = Template.create(
         name,
         image=IMAGE,
         start_cmd="echo started > /tmp/started; exec sleep 100000",
-        ready_cmd="test -f /tmp/started",
+        # Ready once the start command and the service have both begun.
+        ready_cmd="test -f /tmp/started && test -f /tmp/service-up",
+        hooks={"validate": "true", "run": "cat > /tmp/payload; echo ran"},
+        services=[Service(name="svc", cmd="echo service says hi; touch /tmp/service-up; exec sleep 100000")],
         **connection,
     )
     try:
         assert (info.name, info.image) == (name, IMAGE)
-        with Sandbox.create(template=name, **connection) as clone:
+        with Sandbox.create(template=name, run_payload="the payload", **connection) as clone:
             assert clone.files.read("/tmp/started") == "started\n"
             assert any(p.cmd[-1].endswith("sleep 100000") for p in clone.commands.list())
+            # The daemon ran the clone's validate and run hooks as it started.
+            assert clone.files.read("/tmp/payload") == "the payload"
+            ran = {(run.hook, run.outcome) for run in clone.hooks.history()}
+            assert {("validate", "done"), ("run", "done")} <= ran
+            services = {s.name: s for s in clone.services.list()}
+            assert services["svc"].state == "running"
+            assert "service says hi" in clone.services.logs("svc")
     finally:
         Template.delete(name, **connection)
     with pytest.raises(NotFoundError):

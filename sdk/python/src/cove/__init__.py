@@ -31,7 +31,17 @@ from .errors import (
     UnavailableError,
 )
 from .files import Files
-from .models import CommandResult, FileInfo, ProcessInfo, SandboxInfo, TemplateInfo
+from .hooks import AsyncHooks, AsyncServices, Hooks, Services
+from .models import (
+    CommandResult,
+    FileInfo,
+    HookRun,
+    ProcessInfo,
+    SandboxInfo,
+    Service,
+    ServiceInfo,
+    TemplateInfo,
+)
 from .sandbox import Sandbox
 from .template import AsyncTemplate, Template
 
@@ -39,7 +49,9 @@ __all__ = [
     "AsyncCommandHandle",
     "AsyncCommands",
     "AsyncFiles",
+    "AsyncHooks",
     "AsyncSandbox",
+    "AsyncServices",
     "AsyncTemplate",
     "AuthenticationError",
     "CommandExitError",
@@ -51,6 +63,8 @@ __all__ = [
     "FileInfo",
     "Files",
     "HookFailedError",
+    "HookRun",
+    "Hooks",
     "InsufficientStorageError",
     "InvalidRequestError",
     "LimitExceededError",
@@ -61,6 +75,9 @@ __all__ = [
     "SandboxGoneError",
     "SandboxInfo",
     "ServerError",
+    "Service",
+    "ServiceInfo",
+    "Services",
     "Template",
     "TemplateInfo",
     "UnavailableError",

@@ -7,8 +7,12 @@ from typing import TypeVar, overload
 
 from ._api.models.create_sandbox import CreateSandbox
 from ._api.models.create_template import CreateTemplate
+from ._api.models.hooks import Hooks
+from ._api.models.service import Service as ApiService
+from ._api.models.service_restart import ServiceRestart
 from ._api.models.string_map import StringMap
 from ._api.types import UNSET, Unset
+from .models import Service
 
 _T = TypeVar("_T")
 
@@ -58,7 +62,24 @@ def template_request(
     memory_mib: int | None,
     start_cmd: str | Sequence[str] | None,
     ready_cmd: str | Sequence[str] | None,
+    hooks: Mapping[str, str | Sequence[str]] | None,
+    hook_port: int | None,
+    services: Sequence[Service] | None,
 ) -> CreateTemplate:
+    hooks_body: Hooks | Unset = UNSET
+    if hooks or hook_port is not None:
+        unknown = set(hooks or {}) - HOOKS
+        if unknown:
+            raise ValueError(f"unknown hooks {sorted(unknown)}: a template has {sorted(HOOKS)}")
+        commands = {hook: argv(cmd) for hook, cmd in (hooks or {}).items()}
+        hooks_body = Hooks(
+            validate=given(commands.get("validate")),
+            run=given(commands.get("run")),
+            suspend=given(commands.get("suspend")),
+            resume=given(commands.get("resume")),
+            terminate=given(commands.get("terminate")),
+            http_port=given(hook_port),
+        )
     return CreateTemplate(
         name=name,
         image=given(image),
@@ -66,6 +87,24 @@ def template_request(
         memory_mib=given(memory_mib),
         start_cmd=given(argv(start_cmd)),
         ready_cmd=given(argv(ready_cmd)),
+        hooks=hooks_body,
+        services=[service_body(s) for s in services] if services is not None else UNSET,
+    )
+
+
+# The hooks a template names commands for (ready is its ready_cmd).
+HOOKS = {"validate", "run", "suspend", "resume", "terminate"}
+
+
+def service_body(service: Service) -> ApiService:
+    return ApiService(
+        name=service.name,
+        cmd=argv(service.cmd),
+        user=given(service.user),
+        group=given(service.group),
+        env=string_map(service.env),
+        cwd=given(service.cwd),
+        restart=ServiceRestart(service.restart) if service.restart is not None else UNSET,
     )
 
 

@@ -29,6 +29,7 @@ from ._requests import sandbox_request
 from .async_commands import AsyncCommands
 from .async_files import AsyncFiles
 from .errors import NotFoundError
+from .hooks import AsyncHooks, AsyncServices
 from .models import SandboxInfo, SandboxState, TemplateInfo
 
 
@@ -52,6 +53,10 @@ class AsyncSandbox:
         """Run commands and manage processes."""
         self.files = AsyncFiles(info.sandbox_id, self._client)
         """Read, write and list files."""
+        self.hooks = AsyncHooks(info.sandbox_id, self._client)
+        """Run lifecycle hooks (a clone of a template with hooks)."""
+        self.services = AsyncServices(info.sandbox_id, self._client)
+        """Supervised services (a clone of a template with services)."""
 
     @classmethod
     async def create(

@@ -8,12 +8,15 @@ names or builds its own.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 from ._api.models.file_info import FileInfo as _FileInfo
+from ._api.models.hook_history_history_item import HookHistoryHistoryItem as _HookRun
 from ._api.models.process import Process as _Process
 from ._api.models.sandbox import Sandbox as _Sandbox
+from ._api.models.service_status import ServiceStatus as _ServiceStatus
 from ._api.models.template import Template as _Template
 from ._api.types import Unset
 
@@ -29,6 +32,10 @@ SandboxState = Literal[
     "error",
 ]
 FileType = Literal["file", "directory", "symlink", "other"]
+HookName = Literal["ready", "validate", "run", "suspend", "resume", "terminate"]
+HookOutcome = Literal["done", "not_ready", "already_done", "failed", "refused"]
+ServiceState = Literal["running", "backoff", "exited"]
+RestartPolicy = Literal["on-failure", "always", "never"]
 
 
 _T = TypeVar("_T")
@@ -159,3 +166,58 @@ class CommandResult:
     signal: int | None = None
     timed_out: bool = False
     pid: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class HookRun:
+    """One run of a lifecycle hook in a sandbox."""
+
+    hook: str
+    outcome: HookOutcome
+    at: datetime.datetime
+
+    @classmethod
+    def _from_api(cls, run: _HookRun) -> HookRun:
+        outcome: HookOutcome = run.outcome.value
+        return cls(hook=run.hook, outcome=outcome, at=run.at)
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    """A supervised service in a sandbox, as it stands."""
+
+    name: str
+    state: ServiceState
+    restarts: int
+    uid: int
+    gid: int
+    pid: int | None = None
+    last_exit: int | None = None
+
+    @classmethod
+    def _from_api(cls, status: _ServiceStatus) -> ServiceInfo:
+        state: ServiceState = status.state.value
+        return cls(
+            name=status.name,
+            state=state,
+            restarts=status.restarts,
+            uid=status.uid,
+            gid=status.gid,
+            pid=_opt(status.pid),
+            last_exit=_opt(status.last_exit),
+        )
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service for :meth:`cove.Template.create` to supervise in every clone:
+    started with the sandbox, restarted as ``restart`` says. A string
+    ``cmd`` runs through ``/bin/sh -c``."""
+
+    name: str
+    cmd: str | Sequence[str]
+    user: str | None = None
+    group: str | None = None
+    env: Mapping[str, str] | None = None
+    cwd: str | None = None
+    restart: RestartPolicy | None = None

@@ -29,6 +29,7 @@ from ._requests import sandbox_request
 from .commands import Commands
 from .errors import NotFoundError
 from .files import Files
+from .hooks import Hooks, Services
 from .models import SandboxInfo, SandboxState, TemplateInfo
 
 
@@ -54,6 +55,10 @@ class Sandbox:
         """Run commands and manage processes."""
         self.files = Files(info.sandbox_id, self._client)
         """Read, write and list files."""
+        self.hooks = Hooks(info.sandbox_id, self._client)
+        """Run lifecycle hooks (a clone of a template with hooks)."""
+        self.services = Services(info.sandbox_id, self._client)
+        """Supervised services (a clone of a template with services)."""
 
     @classmethod
     def create(

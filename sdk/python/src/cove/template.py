@@ -3,7 +3,7 @@ from without a boot. ``Template`` blocks; ``AsyncTemplate`` awaits."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ._api.api.default import (
     create_template,
@@ -13,7 +13,7 @@ from ._api.api.default import (
 )
 from ._connection import DEFAULT_REQUEST_TIMEOUT, ConnectionConfig, parsed
 from ._requests import template_request
-from .models import TemplateInfo
+from .models import Service, TemplateInfo
 
 
 class Template:
@@ -29,15 +29,33 @@ class Template:
         memory_mib: int | None = None,
         start_cmd: str | Sequence[str] | None = None,
         ready_cmd: str | Sequence[str] | None = None,
+        hooks: Mapping[str, str | Sequence[str]] | None = None,
+        hook_port: int | None = None,
+        services: Sequence[Service] | None = None,
         api_key: str | None = None,
         api_url: str | None = None,
         request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT,
     ) -> TemplateInfo:
         """Boots ``image``, starts ``start_cmd`` in the background, runs
-        ``ready_cmd`` until it exits 0, then snapshots the sandbox as ``name``."""
+        ``ready_cmd`` until it exits 0, then snapshots the sandbox as ``name``.
+
+        ``hooks`` maps lifecycle hooks (validate, run, suspend, resume,
+        terminate) to commands the daemon runs in each clone at that point
+        (``run`` gets the clone's ``run_payload`` on its standard input);
+        ``hook_port`` has them sent as HTTP requests to a server in the guest
+        instead. ``services`` are supervised in every clone.
+        """
         config = ConnectionConfig.resolve(api_key, api_url, request_timeout)
         body = template_request(
-            name=name, image=image, cpus=cpus, memory_mib=memory_mib, start_cmd=start_cmd, ready_cmd=ready_cmd
+            name=name,
+            image=image,
+            cpus=cpus,
+            memory_mib=memory_mib,
+            start_cmd=start_cmd,
+            ready_cmd=ready_cmd,
+            hooks=hooks,
+            hook_port=hook_port,
+            services=services,
         )
         with config.client() as client:
             return TemplateInfo._from_api(parsed(create_template.sync_detailed(client=client, body=body)))
@@ -76,13 +94,24 @@ class AsyncTemplate:
         memory_mib: int | None = None,
         start_cmd: str | Sequence[str] | None = None,
         ready_cmd: str | Sequence[str] | None = None,
+        hooks: Mapping[str, str | Sequence[str]] | None = None,
+        hook_port: int | None = None,
+        services: Sequence[Service] | None = None,
         api_key: str | None = None,
         api_url: str | None = None,
         request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT,
     ) -> TemplateInfo:
         config = ConnectionConfig.resolve(api_key, api_url, request_timeout)
         body = template_request(
-            name=name, image=image, cpus=cpus, memory_mib=memory_mib, start_cmd=start_cmd, ready_cmd=ready_cmd
+            name=name,
+            image=image,
+            cpus=cpus,
+            memory_mib=memory_mib,
+            start_cmd=start_cmd,
+            ready_cmd=ready_cmd,
+            hooks=hooks,
+            hook_port=hook_port,
+            services=services,
         )
         async with config.async_client() as client:
             answer = await create_template.asyncio_detailed(client=client, body=body)
