@@ -154,8 +154,9 @@ class CommandHandle:
         outlive its stream, so it is killed; a process attached to by
         :meth:`Commands.connect` carries on."""
         if self._owned and self._thread is not None and not self._done.is_set():
-            # The daemon would end it too, but only once it next writes: kill
-            # it now, and let the stream end with its exit.
+            # The daemon notices a client gone only when writing to it fails,
+            # so a quiet command would live on: kill it, and let the stream
+            # end with its exit.
             try:
                 self.kill()
                 self._done.wait()
