@@ -16,9 +16,11 @@ from ._api.types import Response
 from .errors import AuthenticationError, CoveError, error_from_body
 
 DEFAULT_API_URL = "http://127.0.0.1:8080"
-# Creating a sandbox waits for its boot, which waits its turn in the
-# daemon's boot queue: minutes on a busy host, so the default is generous.
-DEFAULT_REQUEST_TIMEOUT = 300.0
+# Creating or resuming a sandbox waits for its turn in the daemon's boot
+# queue and then for a boot the daemon bounds by 300 s itself: on a busy host
+# that is minutes. This only guards against a daemon that stopped answering;
+# pass request_timeout=None for no limit.
+DEFAULT_REQUEST_TIMEOUT = 600.0
 
 _T = TypeVar("_T")
 
