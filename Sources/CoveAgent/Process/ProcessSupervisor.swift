@@ -30,6 +30,8 @@ public final class ProcessSupervisor: Sendable {
   private let state: Mutex<State>
   let limits: AgentLimits
   let group: any EventLoopGroup
+  /// Where the tasks of each process run: the event loop that reads its output.
+  let executor: EventLoopExecutor
   let logger: Logger
   private let reaper: Reaper
 
@@ -39,6 +41,7 @@ public final class ProcessSupervisor: Sendable {
     self.state = Mutex(State(defaultEnvironment: env))
     self.limits = limits
     self.group = group
+    self.executor = EventLoopExecutor(group.next())
     self.logger = logger
     let box = Mutex<ProcessSupervisor?>(nil)
     self.reaper = Reaper { pid, status in box.withLock { $0 }?.childExited(pid, status) }
@@ -182,13 +185,13 @@ public final class ProcessSupervisor: Sendable {
     let timeout: Task<Void, Never>? =
       timeoutMilliseconds == 0
       ? nil
-      : Task {
+      : Task(executorPreference: executor) {
         try? await Task.sleep(for: .milliseconds(timeoutMilliseconds))
         if !Task.isCancelled { process.kill(timedOut: true) }
       }
     // The lifecycle task belongs to the process record; it ends when the
     // process has exited and its output was delivered.
-    Task {
+    Task(executorPreference: executor) {
       await withTaskGroup(of: Void.self) { group in
         group.addTask { await process.closeLingeringOutput() }
         await withDiscardingTaskGroup { pumps in

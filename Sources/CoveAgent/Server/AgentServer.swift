@@ -98,20 +98,24 @@ public struct AgentServer {
         "uptime": "\(initMode ? GuestInit.uptime : "-")",
       ])
     let grace = limits.shutdownGraceSeconds
-    try await withThrowingTaskGroup(of: Void.self) { tasks in
-      tasks.addTask { try await server.serve() }
-      tasks.addTask {
-        // A graceful shutdown waits for every connection to close, and an
-        // idle client may keep its connection open for ever: past the
-        // grace period, cancelling `serve` closes what is left.
-        await stopper.waitUntilStopped()
-        try? await Task.sleep(for: .seconds(grace))
+    // The server's tasks (each call's handler among them) run on the event
+    // loop that does their I/O, not on Swift's global pool.
+    try await withTaskExecutorPreference(supervisor.executor) {
+      try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await server.serve() }
+        tasks.addTask {
+          // A graceful shutdown waits for every connection to close, and an
+          // idle client may keep its connection open for ever: past the
+          // grace period, cancelling `serve` closes what is left.
+          await stopper.waitUntilStopped()
+          try? await Task.sleep(for: .seconds(grace))
+        }
+        defer {
+          stopper.stop()  // the waiter ends when `serve` ended first
+          tasks.cancelAll()
+        }
+        try await tasks.next()
       }
-      defer {
-        stopper.stop()  // the waiter ends when `serve` ended first
-        tasks.cancelAll()
-      }
-      try await tasks.next()
     }
     supervisor.killAll()
     try? await hookListener.listen(on: 0)
