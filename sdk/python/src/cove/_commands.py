@@ -1,40 +1,15 @@
-"""What the sync and async command APIs share: the request body, the
-decoding of a command's Server-Sent Events, and the output gathered."""
+"""What the sync and async command APIs share: the decoding of a command's
+Server-Sent Events, and the output gathered."""
 
 from __future__ import annotations
 
 import base64
 import codecs
 import json
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ._api.models.command import Command
-from ._requests import argv, given, string_map
 from .errors import CoveError, error_for
 from .models import CommandResult
-
-
-def command_body(
-    cmd: str | Sequence[str],
-    *,
-    envs: Mapping[str, str] | None,
-    cwd: str | None,
-    user: str | None,
-    timeout: int | None,
-    stdin: str | None,
-    tag: str | None = None,
-) -> Command:
-    """The API's ``Command`` for these arguments."""
-    return Command(
-        cmd=argv(cmd),
-        env=string_map(envs),
-        cwd=given(cwd),
-        user=given(user),
-        timeout=given(timeout),
-        stdin=given(stdin),
-        tag=given(tag),
-    )
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,9 @@ from ._api.api.default import (
 from ._api.client import AuthenticatedClient
 from ._api.models.signal import Signal
 from ._api.models.stdin import Stdin
-from ._commands import Collector, Event, Exited, Output, Started, command_body, decode_event
+from ._commands import Collector, Event, Exited, Output, Started, decode_event
 from ._connection import ConnectionConfig, parsed
+from ._requests import command_request
 from .errors import CommandExitError, CoveError
 from .models import CommandResult, ProcessInfo
 
@@ -227,7 +228,7 @@ class AsyncCommands:
         check: bool = False,
     ) -> CommandResult | AsyncCommandHandle:
         """Runs a command; see :meth:`cove.commands.Commands.run`."""
-        body = command_body(cmd, envs=envs, cwd=cwd, user=user, timeout=timeout, stdin=stdin)
+        body = command_request(cmd, envs=envs, cwd=cwd, user=user, timeout=timeout, stdin=stdin)
         request = exec_stream._get_kwargs(self._id, body=body)
         events = await _AsyncEvents.open(self._client.get_async_httpx_client(), request, self._config.stream_timeout)
         handle = AsyncCommandHandle(events, self, pid=None, on_stdout=on_stdout, on_stderr=on_stderr)
@@ -257,7 +258,7 @@ class AsyncCommands:
         stdin: str | None = None,
     ) -> int:
         """Starts a process that runs on without any client; returns its pid."""
-        body = command_body(cmd, envs=envs, cwd=cwd, user=user, timeout=timeout, stdin=stdin, tag=tag)
+        body = command_request(cmd, envs=envs, cwd=cwd, user=user, timeout=timeout, stdin=stdin, tag=tag)
         answer = await start_process.asyncio_detailed(self._id, client=self._client, body=body)
         return parsed(answer).pid
 

@@ -24,8 +24,9 @@ from ._api.api.default import (
 from ._api.client import AuthenticatedClient
 from ._api.models.signal import Signal
 from ._api.models.stdin import Stdin
-from ._commands import Collector, Event, Exited, Output, Started, command_body, decode_event
+from ._commands import Collector, Event, Exited, Output, Started, decode_event
 from ._connection import ConnectionConfig, parsed
+from ._requests import command_request
 from .errors import CommandExitError, CoveError
 from .models import CommandResult, ProcessInfo
 
@@ -268,7 +269,7 @@ class Commands:
         closed. With ``check=True`` a non-zero exit raises
         :class:`~cove.errors.CommandExitError`.
         """
-        body = command_body(cmd, envs=envs, cwd=cwd, user=user, timeout=timeout, stdin=stdin)
+        body = command_request(cmd, envs=envs, cwd=cwd, user=user, timeout=timeout, stdin=stdin)
         request = exec_stream._get_kwargs(self._id, body=body)
         events = _Events(self._client.get_httpx_client(), request, self._config.stream_timeout)
         handle = CommandHandle(events, self, pid=None, on_stdout=on_stdout, on_stderr=on_stderr)
@@ -300,7 +301,7 @@ class Commands:
         """Starts a process that runs on without any client, and returns its
         pid; :meth:`connect` attaches to it, :meth:`list` finds it by tag.
         Its standard input stays open for :meth:`send_stdin`."""
-        body = command_body(cmd, envs=envs, cwd=cwd, user=user, timeout=timeout, stdin=stdin, tag=tag)
+        body = command_request(cmd, envs=envs, cwd=cwd, user=user, timeout=timeout, stdin=stdin, tag=tag)
         started = parsed(start_process.sync_detailed(self._id, client=self._client, body=body))
         return started.pid
 
