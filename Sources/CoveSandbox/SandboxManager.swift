@@ -51,7 +51,10 @@ public struct ManagerConfiguration: Sendable {
   /// Guest memory all sandboxes together may have.
   public var memoryBudgetMiB: Int = ManagerConfiguration.defaultMemoryBudget
   public var maxTimeout: Int = 86_400
-  public var bootTimeout: Duration = .seconds(60)
+  /// A hang guard, not a speed expectation: a guest that makes no progress
+  /// is caught by the CPU it burns (``QEMUMachine/boot``'s stall check); a
+  /// slow one on a saturated host is let finish.
+  public var bootTimeout: Duration = .seconds(300)
   /// Where VM directories go (Unix sockets: keep it short); see ``runDirectory(forData:)``.
   public var runDirectory: String
   /// How often the reaper looks for expired and dead sandboxes.

@@ -24,7 +24,8 @@ extension Cove {
     @Option(help: "Boot this kernel instead of the distribution's cloud kernel.") var kernel: String?
     @Option(help: "Directory of .ko modules for --kernel (omit if its virtio drivers are built in).")
     var kernelModules: String?
-    @Option(help: "Seconds to wait for the guest agent.") var bootTimeout: Double = 60
+    @Option(help: "Seconds to wait for the guest agent from its boot turn (a stuck guest is caught sooner).")
+    var bootTimeout: Double = 300
     @Flag(help: "No network device in the guest.") var noNetwork = false
     @Flag(help: "Keep the guest console log (its path is printed).") var keepConsole = false
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments, after --.")

@@ -25,7 +25,10 @@ extension Cove {
     @Option(help: "The image of sandboxes whose request names none.") var defaultImage = "debian"
     @Option(help: "Guest memory all sandboxes may have together, MiB (default: half the host's).")
     var memoryBudget: Int?
-    @Option(help: "Seconds to wait for a new sandbox's agent.") var bootTimeout: Double = 60
+    @Option(
+      help: "Seconds to wait for a new sandbox's agent from its boot turn (a stuck guest is caught sooner)."
+    )
+    var bootTimeout: Double = 300
     @Flag(help: "Leave sandboxes running at exit, for the next `cove serve` to take over.")
     var keepSandboxes = false
 

@@ -84,7 +84,7 @@ struct MachineTests {
   func killedGuest() async throws {
     let configuration = try await TestGuest.configuration()
     let vm = QEMUMachine(configuration: configuration)
-    _ = try await vm.boot(timeout: .seconds(90))
+    _ = try await vm.boot(timeout: .seconds(480))
     let pid = vm.pid
     // QEMU is killed once the command has begun (its first output), however
     // long that takes on a busy host.
@@ -136,7 +136,7 @@ struct MachineTests {
   func stopCleansUp() async throws {
     let configuration = try await TestGuest.configuration()
     let vm = QEMUMachine(configuration: configuration)
-    _ = try await vm.boot(timeout: .seconds(90))
+    _ = try await vm.boot(timeout: .seconds(480))
     let pid = vm.pid
     for file in [vm.directory.overlay, vm.directory.memory, vm.directory.agentSocket, vm.directory.qmpSocket] {
       #expect(FileManager.default.fileExists(atPath: file))

@@ -12,7 +12,7 @@ struct SnapshotTests {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     var configuration = try await TestGuest.configuration()
     let original = QEMUMachine(configuration: configuration)
-    _ = try await original.boot(timeout: .seconds(90))
+    _ = try await original.boot(timeout: .seconds(480))
     let snapshot: MachineSnapshot
     do {
       let started = try await original.run(["sh", "-c", "echo before > /root/mark; sync"])
@@ -47,7 +47,7 @@ struct SnapshotTests {
         clones.append(clone)
         let clock = ContinuousClock()
         let start = clock.now
-        let agent = try await clone.boot(timeout: .seconds(30))
+        let agent = try await clone.boot(timeout: .seconds(480))
         print("clone \(index) answered after \(clock.now - start)")
         var seed = [UInt8](repeating: 0, count: 64)
         for offset in seed.indices { seed[offset] = UInt8.random(in: 0...255) }

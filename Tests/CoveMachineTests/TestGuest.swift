@@ -37,7 +37,7 @@ enum TestGuest {
     configure(&configuration)
     let machine = QEMUMachine(configuration: configuration)
     do {
-      _ = try await machine.boot(timeout: .seconds(90))
+      _ = try await machine.boot(timeout: .seconds(480))
       let result = try await body(machine)
       await machine.stop(grace: .seconds(3))
       return result
