@@ -56,6 +56,11 @@ final class ManagedProcess: Sendable {
     var killedAt: UInt64?
     var stdin: (any Channel)?
     var outputs: [ObjectIdentifier: Output] = [:]
+    /// Set as the exit is published: from then on the command is over for
+    /// its caller, and a caller that ends its call on reading the exit
+    /// (before the record is finished) must not kill what the command
+    /// left running in the background.
+    var exitReported = false
     var finished = false
   }
 
@@ -140,7 +145,7 @@ final class ManagedProcess: Sendable {
   /// this process's; once the record is finished nothing is sent.
   func kill(signal: Int32 = SIGKILL, timedOut: Bool = false) {
     let live = state.withLock { s in
-      guard !s.finished else { return false }
+      guard !s.finished, !s.exitReported else { return false }
       if timedOut {
         s.timedOut = true
         s.killedAt = monotonicMilliseconds()
@@ -263,7 +268,10 @@ final class ManagedProcess: Sendable {
   /// Publishes the exit to every subscriber and ends their streams.
   func finish(_ status: ExitStatus) async {
     var event = Cove_Agent_V1_ProcessEvent()
-    let timedOut = state.withLock { $0.timedOut }
+    let timedOut = state.withLock { s in
+      s.exitReported = true
+      return s.timedOut
+    }
     event.exited = .with {
       switch status {
       case .exited(let code): $0.code = code
