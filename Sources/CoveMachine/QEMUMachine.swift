@@ -66,7 +66,9 @@ public final class QEMUMachine: VirtualMachine {
       }
       let arguments = QEMUCommandLine(configuration: configuration, directory: directory).arguments
       logger.debug("starting QEMU", metadata: ["arguments": "\(arguments.joined(separator: " "))"])
-      try await Self.launchQEMU(configuration.qemuBinary, arguments, environment: QEMUCommandLine.environment())
+      try await Self.launchQEMU(
+        configuration.qemuBinary, arguments, environment: QEMUCommandLine.environment(),
+        hugePages: QEMUCommandLine.transparentHugePages(configuration.accelerator))
       guard let pid = directory.qemuPID else { throw MachineError.qemuFailed("no pid file") }
       state.withLock { $0.pid = pid }
       let qmp = try await QMPClient.connect(path: directory.qmpSocket)

@@ -47,6 +47,15 @@ struct QEMUCommandLineTests {
     #expect(QEMUCommandLine.environment(over: ["MALLOC_ARENA_MAX": "4"]) == ["G_SLICE": "always-malloc"])
   }
 
+  @Test("under TCG QEMU runs without transparent huge pages, under KVM with them")
+  func hugePages() async throws {
+    #expect(!QEMUCommandLine.transparentHugePages(.tcg))
+    #expect(QEMUCommandLine.transparentHugePages(.kvm))
+    // The kernel reports the setting a process runs with in its status.
+    let check = "grep -q '^THP_enabled:[[:space:]]*0$' /proc/self/status"
+    try await QEMUMachine.launchQEMU("/bin/sh", ["-c", check], environment: [:], hugePages: false)
+  }
+
   @Test("QEMU is started with the environment added to Cove's own; a failure carries what it printed")
   func launchPassesEnvironment() async throws {
     let environment = QEMUCommandLine.environment(over: [:])

@@ -30,4 +30,9 @@ int cove_host_semaphore_waiting(int id);
 // ESRCH when there is no such process, ENOSYS on an older kernel.
 int cove_pidfd_open(int pid);
 
+// Turns transparent huge pages off for this process and for the programs
+// it starts from now on (prctl's PR_SET_THP_DISABLE, which fork inherits
+// and execve keeps). Returns 0, or -1 with errno set.
+int cove_disable_transparent_hugepages(void);
+
 #endif
