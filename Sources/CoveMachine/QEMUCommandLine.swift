@@ -74,9 +74,10 @@ public struct QEMUCommandLine: Sendable {
   /// filled stay resident: an idle clone's share is the whole bound. An
   /// exec through the agent runs about 10 MiB of translated code (gRPC,
   /// the spawn, the guest kernel's fork and exec), and exec plus idle about
-  /// 26 MiB, so 32 MiB is the least that holds it: at 28 MiB execs ran as
-  /// fast, at 24 MiB one exec in five flushed the cache (300-1000 ms
-  /// instead of 60), and at 16 or 20 MiB every exec did (450-900 ms)
+  /// 26 MiB, so about 32 MiB is the least that holds it: at 28 MiB execs
+  /// ran as fast, at 24 MiB three execs in ten flushed the cache (300-1000
+  /// ms each), and at 16 or 20 MiB nearly every exec did (p50 770-855 ms
+  /// against 106 ms at 32 MiB on the same loaded machine)
   /// (docs/PERFORMANCE.md, "Memory per clone").
   public static var translationCacheMiB: Int {
     if let value = ProcessInfo.processInfo.environment["COVE_TCG_TB_MIB"].flatMap({ Int($0) }), value > 0 {
