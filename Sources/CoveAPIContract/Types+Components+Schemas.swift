@@ -22,46 +22,103 @@ extension Components {
         /// - Remark: Generated from `#/components/schemas/Error`.
         public struct _Error: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/Error/error`.
-            public struct _ErrorPayload: Codable, Hashable, Sendable {
-                /// - Remark: Generated from `#/components/schemas/Error/error/code`.
-                public var code: Swift.String
-                /// - Remark: Generated from `#/components/schemas/Error/error/message`.
-                public var message: Swift.String
-                /// Creates a new `_ErrorPayload`.
-                ///
-                /// - Parameters:
-                ///   - code:
-                ///   - message:
-                public init(
-                    code: Swift.String,
-                    message: Swift.String
-                ) {
-                    self.code = code
-                    self.message = message
-                }
-                public enum CodingKeys: String, CodingKey {
-                    case code
-                    case message
-                }
-            }
-            /// - Remark: Generated from `#/components/schemas/Error/error`.
-            public var error: Components.Schemas._Error._ErrorPayload
+            public var error: Components.Schemas.ErrorDetail
             /// Creates a new `_Error`.
             ///
             /// - Parameters:
             ///   - error:
-            public init(error: Components.Schemas._Error._ErrorPayload) {
+            public init(error: Components.Schemas.ErrorDetail) {
                 self.error = error
             }
             public enum CodingKeys: String, CodingKey {
                 case error
             }
         }
+        /// - Remark: Generated from `#/components/schemas/ErrorDetail`.
+        public struct ErrorDetail: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ErrorDetail/code`.
+            public var code: Components.Schemas.ErrorCode
+            /// A sentence for people; do not match on it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ErrorDetail/message`.
+            public var message: Swift.String
+            /// Creates a new `ErrorDetail`.
+            ///
+            /// - Parameters:
+            ///   - code:
+            ///   - message: A sentence for people; do not match on it.
+            public init(
+                code: Components.Schemas.ErrorCode,
+                message: Swift.String
+            ) {
+                self.code = code
+                self.message = message
+            }
+            public enum CodingKeys: String, CodingKey {
+                case code
+                case message
+            }
+        }
+        /// What went wrong, for programs. 400 invalid_request, is_directory, upload_cut (the client closed before the declared length); 401 unauthorized; 403 permission_denied; 404 not_found; 405 method_not_allowed; 409 conflict, already_exists, failed_precondition, hook_refused, and sandbox_stopped or sandbox_suspended (while the call ran); 410 sandbox_deleted (while the call ran); 413 too_large; 422 hook_failed; 429 too_many_sandboxes, too_many_templates, memory_budget_exceeded, resource_exhausted (in the guest); 4xx client_error (another refusal); 500 internal, boot_failed; 502 agent_error; 503 unavailable, agent_unavailable, hook_not_ready, shutting_down; 504 timeout; 507 insufficient_storage, resource_exhausted (the guest's disk is full).
+        ///
+        /// - Remark: Generated from `#/components/schemas/ErrorCode`.
+        @frozen public enum ErrorCode: String, Codable, Hashable, Sendable, CaseIterable {
+            case invalidRequest = "invalid_request"
+            case isDirectory = "is_directory"
+            case uploadCut = "upload_cut"
+            case unauthorized = "unauthorized"
+            case permissionDenied = "permission_denied"
+            case notFound = "not_found"
+            case methodNotAllowed = "method_not_allowed"
+            case conflict = "conflict"
+            case alreadyExists = "already_exists"
+            case failedPrecondition = "failed_precondition"
+            case hookRefused = "hook_refused"
+            case sandboxStopped = "sandbox_stopped"
+            case sandboxSuspended = "sandbox_suspended"
+            case sandboxDeleted = "sandbox_deleted"
+            case tooLarge = "too_large"
+            case hookFailed = "hook_failed"
+            case tooManySandboxes = "too_many_sandboxes"
+            case tooManyTemplates = "too_many_templates"
+            case memoryBudgetExceeded = "memory_budget_exceeded"
+            case resourceExhausted = "resource_exhausted"
+            case clientError = "client_error"
+            case _internal = "internal"
+            case bootFailed = "boot_failed"
+            case agentError = "agent_error"
+            case unavailable = "unavailable"
+            case agentUnavailable = "agent_unavailable"
+            case hookNotReady = "hook_not_ready"
+            case shuttingDown = "shutting_down"
+            case timeout = "timeout"
+            case insufficientStorage = "insufficient_storage"
+        }
         /// - Remark: Generated from `#/components/schemas/StringMap`.
         public struct StringMap: Codable, Hashable, Sendable {
             /// A container of undocumented properties.
             public var additionalProperties: [String: Swift.String]
             /// Creates a new `StringMap`.
+            ///
+            /// - Parameters:
+            ///   - additionalProperties: A container of undocumented properties.
+            public init(additionalProperties: [String: Swift.String] = .init()) {
+                self.additionalProperties = additionalProperties
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+            }
+            public func encode(to encoder: any Swift.Encoder) throws {
+                try encoder.encodeAdditionalProperties(additionalProperties)
+            }
+        }
+        /// A StringMap in a request, where null means none.
+        ///
+        /// - Remark: Generated from `#/components/schemas/OptionalStringMap`.
+        public struct OptionalStringMap: Codable, Hashable, Sendable {
+            /// A container of undocumented properties.
+            public var additionalProperties: [String: Swift.String]
+            /// Creates a new `OptionalStringMap`.
             ///
             /// - Parameters:
             ///   - additionalProperties: A container of undocumented properties.
@@ -92,9 +149,9 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/CreateSandbox/timeout`.
             public var timeout: Swift.Int?
             /// - Remark: Generated from `#/components/schemas/CreateSandbox/env`.
-            public var env: Components.Schemas.StringMap?
+            public var env: Components.Schemas.OptionalStringMap?
             /// - Remark: Generated from `#/components/schemas/CreateSandbox/metadata`.
-            public var metadata: Components.Schemas.StringMap?
+            public var metadata: Components.Schemas.OptionalStringMap?
             /// Clone this template (its image and size) instead of booting.
             ///
             /// - Remark: Generated from `#/components/schemas/CreateSandbox/template`.
@@ -119,8 +176,8 @@ extension Components {
                 cpus: Swift.Int? = nil,
                 memoryMib: Swift.Int? = nil,
                 timeout: Swift.Int? = nil,
-                env: Components.Schemas.StringMap? = nil,
-                metadata: Components.Schemas.StringMap? = nil,
+                env: Components.Schemas.OptionalStringMap? = nil,
+                metadata: Components.Schemas.OptionalStringMap? = nil,
                 template: Swift.String? = nil,
                 runPayload: Swift.String? = nil
             ) {
@@ -282,10 +339,12 @@ extension Components {
         }
         /// - Remark: Generated from `#/components/schemas/Command`.
         public struct Command: Codable, Hashable, Sendable {
+            /// The program and its arguments.
+            ///
             /// - Remark: Generated from `#/components/schemas/Command/cmd`.
             public var cmd: [Swift.String]
             /// - Remark: Generated from `#/components/schemas/Command/env`.
-            public var env: Components.Schemas.StringMap?
+            public var env: Components.Schemas.OptionalStringMap?
             /// - Remark: Generated from `#/components/schemas/Command/cwd`.
             public var cwd: Swift.String?
             /// - Remark: Generated from `#/components/schemas/Command/user`.
@@ -305,7 +364,7 @@ extension Components {
             /// Creates a new `Command`.
             ///
             /// - Parameters:
-            ///   - cmd:
+            ///   - cmd: The program and its arguments.
             ///   - env:
             ///   - cwd:
             ///   - user:
@@ -314,7 +373,7 @@ extension Components {
             ///   - tag: For background processes
             public init(
                 cmd: [Swift.String],
-                env: Components.Schemas.StringMap? = nil,
+                env: Components.Schemas.OptionalStringMap? = nil,
                 cwd: Swift.String? = nil,
                 user: Swift.String? = nil,
                 timeout: Swift.Int? = nil,
@@ -411,6 +470,618 @@ extension Components {
             }
             public enum CodingKeys: String, CodingKey {
                 case pid
+            }
+        }
+        /// The data of a stdout or stderr event.
+        ///
+        /// - Remark: Generated from `#/components/schemas/OutputChunk`.
+        public struct OutputChunk: Codable, Hashable, Sendable {
+            /// Bytes of output
+            ///
+            /// - Remark: Generated from `#/components/schemas/OutputChunk/data`.
+            public var data: OpenAPIRuntime.Base64EncodedData
+            /// Creates a new `OutputChunk`.
+            ///
+            /// - Parameters:
+            ///   - data: Bytes of output
+            public init(data: OpenAPIRuntime.Base64EncodedData) {
+                self.data = data
+            }
+            public enum CodingKeys: String, CodingKey {
+                case data
+            }
+        }
+        /// The data of an exit event.
+        ///
+        /// - Remark: Generated from `#/components/schemas/ExitStatus`.
+        public struct ExitStatus: Codable, Hashable, Sendable {
+            /// The exit code
+            ///
+            /// - Remark: Generated from `#/components/schemas/ExitStatus/exit_code`.
+            public var exitCode: Swift.Int
+            /// The signal that ended it; null or absent when none did.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ExitStatus/signal`.
+            public var signal: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/ExitStatus/timed_out`.
+            public var timedOut: Swift.Bool
+            /// Creates a new `ExitStatus`.
+            ///
+            /// - Parameters:
+            ///   - exitCode: The exit code
+            ///   - signal: The signal that ended it; null or absent when none did.
+            ///   - timedOut:
+            public init(
+                exitCode: Swift.Int,
+                signal: Swift.Int? = nil,
+                timedOut: Swift.Bool
+            ) {
+                self.exitCode = exitCode
+                self.signal = signal
+                self.timedOut = timedOut
+            }
+            public enum CodingKeys: String, CodingKey {
+                case exitCode = "exit_code"
+                case signal
+                case timedOut = "timed_out"
+            }
+        }
+        /// One Server-Sent Event of a command's stream; its data is one line of JSON. The last is exit or error.
+        ///
+        /// - Remark: Generated from `#/components/schemas/CommandEvent`.
+        @frozen public enum CommandEvent: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/CommandEvent/case1`.
+            public struct Case1Payload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/CommandEvent/case1/event`.
+                @frozen public enum EventPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case started = "started"
+                }
+                /// - Remark: Generated from `#/components/schemas/CommandEvent/case1/event`.
+                public var event: Components.Schemas.CommandEvent.Case1Payload.EventPayload
+                /// - Remark: Generated from `#/components/schemas/CommandEvent/case1/data`.
+                public var data: Swift.String
+                /// Creates a new `Case1Payload`.
+                ///
+                /// - Parameters:
+                ///   - event:
+                ///   - data:
+                public init(
+                    event: Components.Schemas.CommandEvent.Case1Payload.EventPayload,
+                    data: Swift.String
+                ) {
+                    self.event = event
+                    self.data = data
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case event
+                    case data
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/CommandEvent/case1`.
+            case case1(Components.Schemas.CommandEvent.Case1Payload)
+            /// - Remark: Generated from `#/components/schemas/CommandEvent/case2`.
+            public struct Case2Payload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/CommandEvent/case2/event`.
+                @frozen public enum EventPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case stdout = "stdout"
+                    case stderr = "stderr"
+                }
+                /// - Remark: Generated from `#/components/schemas/CommandEvent/case2/event`.
+                public var event: Components.Schemas.CommandEvent.Case2Payload.EventPayload
+                /// - Remark: Generated from `#/components/schemas/CommandEvent/case2/data`.
+                public var data: Swift.String
+                /// Creates a new `Case2Payload`.
+                ///
+                /// - Parameters:
+                ///   - event:
+                ///   - data:
+                public init(
+                    event: Components.Schemas.CommandEvent.Case2Payload.EventPayload,
+                    data: Swift.String
+                ) {
+                    self.event = event
+                    self.data = data
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case event
+                    case data
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/CommandEvent/case2`.
+            case case2(Components.Schemas.CommandEvent.Case2Payload)
+            /// - Remark: Generated from `#/components/schemas/CommandEvent/case3`.
+            public struct Case3Payload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/CommandEvent/case3/event`.
+                @frozen public enum EventPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case exit = "exit"
+                }
+                /// - Remark: Generated from `#/components/schemas/CommandEvent/case3/event`.
+                public var event: Components.Schemas.CommandEvent.Case3Payload.EventPayload
+                /// - Remark: Generated from `#/components/schemas/CommandEvent/case3/data`.
+                public var data: Swift.String
+                /// Creates a new `Case3Payload`.
+                ///
+                /// - Parameters:
+                ///   - event:
+                ///   - data:
+                public init(
+                    event: Components.Schemas.CommandEvent.Case3Payload.EventPayload,
+                    data: Swift.String
+                ) {
+                    self.event = event
+                    self.data = data
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case event
+                    case data
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/CommandEvent/case3`.
+            case case3(Components.Schemas.CommandEvent.Case3Payload)
+            /// - Remark: Generated from `#/components/schemas/CommandEvent/case4`.
+            public struct Case4Payload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/CommandEvent/case4/event`.
+                @frozen public enum EventPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case error = "error"
+                }
+                /// - Remark: Generated from `#/components/schemas/CommandEvent/case4/event`.
+                public var event: Components.Schemas.CommandEvent.Case4Payload.EventPayload
+                /// - Remark: Generated from `#/components/schemas/CommandEvent/case4/data`.
+                public var data: Swift.String
+                /// Creates a new `Case4Payload`.
+                ///
+                /// - Parameters:
+                ///   - event:
+                ///   - data:
+                public init(
+                    event: Components.Schemas.CommandEvent.Case4Payload.EventPayload,
+                    data: Swift.String
+                ) {
+                    self.event = event
+                    self.data = data
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case event
+                    case data
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/CommandEvent/case4`.
+            case case4(Components.Schemas.CommandEvent.Case4Payload)
+            public init(from decoder: any Swift.Decoder) throws {
+                var errors: [any Swift.Error] = []
+                do {
+                    self = .case1(try .init(from: decoder))
+                    return
+                } catch {
+                    errors.append(error)
+                }
+                do {
+                    self = .case2(try .init(from: decoder))
+                    return
+                } catch {
+                    errors.append(error)
+                }
+                do {
+                    self = .case3(try .init(from: decoder))
+                    return
+                } catch {
+                    errors.append(error)
+                }
+                do {
+                    self = .case4(try .init(from: decoder))
+                    return
+                } catch {
+                    errors.append(error)
+                }
+                throw Swift.DecodingError.failedToDecodeOneOfSchema(
+                    type: Self.self,
+                    codingPath: decoder.codingPath,
+                    errors: errors
+                )
+            }
+            public func encode(to encoder: any Swift.Encoder) throws {
+                switch self {
+                case let .case1(value):
+                    try value.encode(to: encoder)
+                case let .case2(value):
+                    try value.encode(to: encoder)
+                case let .case3(value):
+                    try value.encode(to: encoder)
+                case let .case4(value):
+                    try value.encode(to: encoder)
+                }
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/TerminalSize`.
+        public struct TerminalSize: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TerminalSize/rows`.
+            public var rows: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/TerminalSize/cols`.
+            public var cols: Swift.Int
+            /// Creates a new `TerminalSize`.
+            ///
+            /// - Parameters:
+            ///   - rows:
+            ///   - cols:
+            public init(
+                rows: Swift.Int,
+                cols: Swift.Int
+            ) {
+                self.rows = rows
+                self.cols = cols
+            }
+            public enum CodingKeys: String, CodingKey {
+                case rows
+                case cols
+            }
+        }
+        /// A text message from the client on GET /v1/sandboxes/{id}/exec/ws. The first is start; a binary message is standard input, as stdin is.
+        ///
+        /// - Remark: Generated from `#/components/schemas/WebSocketClientMessage`.
+        @frozen public enum WebSocketClientMessage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebSocketClientMessage/WebSocketCloseStdin`.
+            case closeStdin(Components.Schemas.WebSocketCloseStdin)
+            /// - Remark: Generated from `#/components/schemas/WebSocketClientMessage/WebSocketResize`.
+            case resize(Components.Schemas.WebSocketResize)
+            /// - Remark: Generated from `#/components/schemas/WebSocketClientMessage/WebSocketSignal`.
+            case signal(Components.Schemas.WebSocketSignal)
+            /// - Remark: Generated from `#/components/schemas/WebSocketClientMessage/WebSocketStart`.
+            case start(Components.Schemas.WebSocketStart)
+            /// - Remark: Generated from `#/components/schemas/WebSocketClientMessage/WebSocketStdin`.
+            case stdin(Components.Schemas.WebSocketStdin)
+            public enum CodingKeys: String, CodingKey {
+                case _type = "type"
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                let discriminator = try container.decode(
+                    Swift.String.self,
+                    forKey: ._type
+                )
+                switch discriminator {
+                case "close_stdin":
+                    self = .closeStdin(try .init(from: decoder))
+                case "resize":
+                    self = .resize(try .init(from: decoder))
+                case "signal":
+                    self = .signal(try .init(from: decoder))
+                case "start":
+                    self = .start(try .init(from: decoder))
+                case "stdin":
+                    self = .stdin(try .init(from: decoder))
+                default:
+                    throw Swift.DecodingError.unknownOneOfDiscriminator(
+                        discriminatorKey: CodingKeys._type,
+                        discriminatorValue: discriminator,
+                        codingPath: decoder.codingPath
+                    )
+                }
+            }
+            public func encode(to encoder: any Swift.Encoder) throws {
+                switch self {
+                case let .closeStdin(value):
+                    try value.encode(to: encoder)
+                case let .resize(value):
+                    try value.encode(to: encoder)
+                case let .signal(value):
+                    try value.encode(to: encoder)
+                case let .start(value):
+                    try value.encode(to: encoder)
+                case let .stdin(value):
+                    try value.encode(to: encoder)
+                }
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebSocketStart`.
+        public struct WebSocketStart: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebSocketStart/type`.
+            public var _type: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WebSocketStart/cmd`.
+            public var cmd: [Swift.String]
+            /// - Remark: Generated from `#/components/schemas/WebSocketStart/env`.
+            public var env: Components.Schemas.OptionalStringMap?
+            /// - Remark: Generated from `#/components/schemas/WebSocketStart/cwd`.
+            public var cwd: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/WebSocketStart/user`.
+            public var user: Swift.String?
+            /// Seconds; 0 for none.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebSocketStart/timeout`.
+            public var timeout: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/WebSocketStart/pty`.
+            public var pty: Components.Schemas.TerminalSize?
+            /// Creates a new `WebSocketStart`.
+            ///
+            /// - Parameters:
+            ///   - _type:
+            ///   - cmd:
+            ///   - env:
+            ///   - cwd:
+            ///   - user:
+            ///   - timeout: Seconds; 0 for none.
+            ///   - pty:
+            public init(
+                _type: Swift.String,
+                cmd: [Swift.String],
+                env: Components.Schemas.OptionalStringMap? = nil,
+                cwd: Swift.String? = nil,
+                user: Swift.String? = nil,
+                timeout: Swift.Int? = nil,
+                pty: Components.Schemas.TerminalSize? = nil
+            ) {
+                self._type = _type
+                self.cmd = cmd
+                self.env = env
+                self.cwd = cwd
+                self.user = user
+                self.timeout = timeout
+                self.pty = pty
+            }
+            public enum CodingKeys: String, CodingKey {
+                case _type = "type"
+                case cmd
+                case env
+                case cwd
+                case user
+                case timeout
+                case pty
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebSocketStdin`.
+        public struct WebSocketStdin: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebSocketStdin/type`.
+            public var _type: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WebSocketStdin/data`.
+            public var data: OpenAPIRuntime.Base64EncodedData
+            /// Creates a new `WebSocketStdin`.
+            ///
+            /// - Parameters:
+            ///   - _type:
+            ///   - data:
+            public init(
+                _type: Swift.String,
+                data: OpenAPIRuntime.Base64EncodedData
+            ) {
+                self._type = _type
+                self.data = data
+            }
+            public enum CodingKeys: String, CodingKey {
+                case _type = "type"
+                case data
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebSocketCloseStdin`.
+        public struct WebSocketCloseStdin: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebSocketCloseStdin/type`.
+            public var _type: Swift.String
+            /// Creates a new `WebSocketCloseStdin`.
+            ///
+            /// - Parameters:
+            ///   - _type:
+            public init(_type: Swift.String) {
+                self._type = _type
+            }
+            public enum CodingKeys: String, CodingKey {
+                case _type = "type"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebSocketResize`.
+        public struct WebSocketResize: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebSocketResize/type`.
+            public var _type: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WebSocketResize/rows`.
+            public var rows: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/WebSocketResize/cols`.
+            public var cols: Swift.Int
+            /// Creates a new `WebSocketResize`.
+            ///
+            /// - Parameters:
+            ///   - _type:
+            ///   - rows:
+            ///   - cols:
+            public init(
+                _type: Swift.String,
+                rows: Swift.Int,
+                cols: Swift.Int
+            ) {
+                self._type = _type
+                self.rows = rows
+                self.cols = cols
+            }
+            public enum CodingKeys: String, CodingKey {
+                case _type = "type"
+                case rows
+                case cols
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebSocketSignal`.
+        public struct WebSocketSignal: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebSocketSignal/type`.
+            public var _type: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WebSocketSignal/signal`.
+            public var signal: Swift.Int
+            /// Creates a new `WebSocketSignal`.
+            ///
+            /// - Parameters:
+            ///   - _type:
+            ///   - signal:
+            public init(
+                _type: Swift.String,
+                signal: Swift.Int
+            ) {
+                self._type = _type
+                self.signal = signal
+            }
+            public enum CodingKeys: String, CodingKey {
+                case _type = "type"
+                case signal
+            }
+        }
+        /// A text message from the server on GET /v1/sandboxes/{id}/exec/ws. After exit or error it closes: 1000 after exit; 1008 for a bad request, 1001 when the sandbox or the daemon goes away, 1011 for a server failure.
+        ///
+        /// - Remark: Generated from `#/components/schemas/WebSocketServerMessage`.
+        @frozen public enum WebSocketServerMessage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebSocketServerMessage/WebSocketError`.
+            case error(Components.Schemas.WebSocketError)
+            /// - Remark: Generated from `#/components/schemas/WebSocketServerMessage/WebSocketExit`.
+            case exit(Components.Schemas.WebSocketExit)
+            /// - Remark: Generated from `#/components/schemas/WebSocketServerMessage/WebSocketStarted`.
+            case started(Components.Schemas.WebSocketStarted)
+            /// - Remark: Generated from `#/components/schemas/WebSocketServerMessage/WebSocketOutput`.
+            case stderr(Components.Schemas.WebSocketOutput)
+            /// - Remark: Generated from `#/components/schemas/WebSocketServerMessage/WebSocketOutput`.
+            case stdout(Components.Schemas.WebSocketOutput)
+            public enum CodingKeys: String, CodingKey {
+                case _type = "type"
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                let discriminator = try container.decode(
+                    Swift.String.self,
+                    forKey: ._type
+                )
+                switch discriminator {
+                case "error":
+                    self = .error(try .init(from: decoder))
+                case "exit":
+                    self = .exit(try .init(from: decoder))
+                case "started":
+                    self = .started(try .init(from: decoder))
+                case "stderr":
+                    self = .stderr(try .init(from: decoder))
+                case "stdout":
+                    self = .stdout(try .init(from: decoder))
+                default:
+                    throw Swift.DecodingError.unknownOneOfDiscriminator(
+                        discriminatorKey: CodingKeys._type,
+                        discriminatorValue: discriminator,
+                        codingPath: decoder.codingPath
+                    )
+                }
+            }
+            public func encode(to encoder: any Swift.Encoder) throws {
+                switch self {
+                case let .error(value):
+                    try value.encode(to: encoder)
+                case let .exit(value):
+                    try value.encode(to: encoder)
+                case let .started(value):
+                    try value.encode(to: encoder)
+                case let .stderr(value):
+                    try value.encode(to: encoder)
+                case let .stdout(value):
+                    try value.encode(to: encoder)
+                }
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebSocketStarted`.
+        public struct WebSocketStarted: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebSocketStarted/type`.
+            public var _type: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WebSocketStarted/pid`.
+            public var pid: Swift.Int
+            /// Creates a new `WebSocketStarted`.
+            ///
+            /// - Parameters:
+            ///   - _type:
+            ///   - pid:
+            public init(
+                _type: Swift.String,
+                pid: Swift.Int
+            ) {
+                self._type = _type
+                self.pid = pid
+            }
+            public enum CodingKeys: String, CodingKey {
+                case _type = "type"
+                case pid
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebSocketOutput`.
+        public struct WebSocketOutput: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebSocketOutput/type`.
+            public var _type: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WebSocketOutput/data`.
+            public var data: OpenAPIRuntime.Base64EncodedData
+            /// Creates a new `WebSocketOutput`.
+            ///
+            /// - Parameters:
+            ///   - _type:
+            ///   - data:
+            public init(
+                _type: Swift.String,
+                data: OpenAPIRuntime.Base64EncodedData
+            ) {
+                self._type = _type
+                self.data = data
+            }
+            public enum CodingKeys: String, CodingKey {
+                case _type = "type"
+                case data
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebSocketExit`.
+        public struct WebSocketExit: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebSocketExit/type`.
+            public var _type: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WebSocketExit/exit_code`.
+            public var exitCode: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/WebSocketExit/signal`.
+            public var signal: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/WebSocketExit/timed_out`.
+            public var timedOut: Swift.Bool
+            /// Creates a new `WebSocketExit`.
+            ///
+            /// - Parameters:
+            ///   - _type:
+            ///   - exitCode:
+            ///   - signal:
+            ///   - timedOut:
+            public init(
+                _type: Swift.String,
+                exitCode: Swift.Int,
+                signal: Swift.Int? = nil,
+                timedOut: Swift.Bool
+            ) {
+                self._type = _type
+                self.exitCode = exitCode
+                self.signal = signal
+                self.timedOut = timedOut
+            }
+            public enum CodingKeys: String, CodingKey {
+                case _type = "type"
+                case exitCode = "exit_code"
+                case signal
+                case timedOut = "timed_out"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebSocketError`.
+        public struct WebSocketError: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebSocketError/type`.
+            public var _type: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WebSocketError/code`.
+            public var code: Components.Schemas.ErrorCode
+            /// - Remark: Generated from `#/components/schemas/WebSocketError/message`.
+            public var message: Swift.String
+            /// Creates a new `WebSocketError`.
+            ///
+            /// - Parameters:
+            ///   - _type:
+            ///   - code:
+            ///   - message:
+            public init(
+                _type: Swift.String,
+                code: Components.Schemas.ErrorCode,
+                message: Swift.String
+            ) {
+                self._type = _type
+                self.code = code
+                self.message = message
+            }
+            public enum CodingKeys: String, CodingKey {
+                case _type = "type"
+                case code
+                case message
             }
         }
         /// - Remark: Generated from `#/components/schemas/Process`.
@@ -777,7 +1448,7 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/Service/group`.
             public var group: Swift.String?
             /// - Remark: Generated from `#/components/schemas/Service/env`.
-            public var env: Components.Schemas.StringMap?
+            public var env: Components.Schemas.OptionalStringMap?
             /// - Remark: Generated from `#/components/schemas/Service/cwd`.
             public var cwd: Swift.String?
             /// - Remark: Generated from `#/components/schemas/Service/restart`.
@@ -785,6 +1456,7 @@ extension Components {
                 case onFailure = "on-failure"
                 case always = "always"
                 case never = "never"
+                case _empty_ = ""
             }
             /// - Remark: Generated from `#/components/schemas/Service/restart`.
             public var restart: Components.Schemas.Service.RestartPayload?
@@ -803,7 +1475,7 @@ extension Components {
                 cmd: [Swift.String],
                 user: Swift.String? = nil,
                 group: Swift.String? = nil,
-                env: Components.Schemas.StringMap? = nil,
+                env: Components.Schemas.OptionalStringMap? = nil,
                 cwd: Swift.String? = nil,
                 restart: Components.Schemas.Service.RestartPayload? = nil
             ) {

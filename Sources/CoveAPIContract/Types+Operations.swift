@@ -97,10 +97,29 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//health/get(health)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -207,7 +226,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//metrics/get(metrics)/responses/401`.
             ///
@@ -230,10 +249,29 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//metrics/get(metrics)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case plainText
@@ -346,7 +384,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//openapi.yaml/get(openAPIDocument)/responses/401`.
             ///
@@ -369,10 +407,29 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//openapi.yaml/get(openAPIDocument)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case yaml
@@ -524,7 +581,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/get(listSandboxes)/responses/400`.
             ///
@@ -547,7 +604,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/get(listSandboxes)/responses/401`.
             ///
@@ -570,10 +627,29 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/get(listSandboxes)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -691,7 +767,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/post(createSandbox)/responses/400`.
             ///
@@ -714,7 +790,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/post(createSandbox)/responses/401`.
             ///
@@ -737,7 +813,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/post(createSandbox)/responses/429`.
             ///
@@ -760,7 +836,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/post(createSandbox)/responses/500`.
             ///
@@ -783,7 +859,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/post(createSandbox)/responses/503`.
             ///
@@ -806,10 +882,52 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/post(createSandbox)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            public var contentTooLarge: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/post(createSandbox)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -916,7 +1034,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/templates/get(listTemplates)/responses/401`.
             ///
@@ -939,10 +1057,29 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/templates/get(listTemplates)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -1060,7 +1197,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/templates/post(createTemplate)/responses/400`.
             ///
@@ -1083,7 +1220,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/templates/post(createTemplate)/responses/401`.
             ///
@@ -1106,7 +1243,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/templates/post(createTemplate)/responses/409`.
             ///
@@ -1129,7 +1266,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/templates/post(createTemplate)/responses/429`.
             ///
@@ -1152,10 +1289,52 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/templates/post(createTemplate)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            public var contentTooLarge: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/templates/post(createTemplate)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -1280,7 +1459,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/templates/{name}/get(getTemplate)/responses/401`.
             ///
@@ -1303,7 +1482,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/templates/{name}/get(getTemplate)/responses/404`.
             ///
@@ -1326,10 +1505,29 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/templates/{name}/get(getTemplate)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -1434,7 +1632,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/templates/{name}/delete(deleteTemplate)/responses/401`.
             ///
@@ -1457,7 +1655,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/templates/{name}/delete(deleteTemplate)/responses/404`.
             ///
@@ -1480,7 +1678,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/templates/{name}/delete(deleteTemplate)/responses/409`.
             ///
@@ -1503,10 +1701,29 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/templates/{name}/delete(deleteTemplate)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -1631,7 +1848,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/get(getSandbox)/responses/401`.
             ///
@@ -1654,7 +1871,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/get(getSandbox)/responses/404`.
             ///
@@ -1677,10 +1894,29 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/get(getSandbox)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -1785,7 +2021,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/delete(deleteSandbox)/responses/401`.
             ///
@@ -1808,7 +2044,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/delete(deleteSandbox)/responses/404`.
             ///
@@ -1831,7 +2067,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/delete(deleteSandbox)/responses/409`.
             ///
@@ -1854,10 +2090,29 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/delete(deleteSandbox)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -1991,7 +2246,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/timeout/post(setTimeout)/responses/400`.
             ///
@@ -2014,7 +2269,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/timeout/post(setTimeout)/responses/401`.
             ///
@@ -2037,7 +2292,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/timeout/post(setTimeout)/responses/404`.
             ///
@@ -2060,7 +2315,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/timeout/post(setTimeout)/responses/409`.
             ///
@@ -2083,10 +2338,52 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/timeout/post(setTimeout)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            public var contentTooLarge: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/timeout/post(setTimeout)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -2211,7 +2508,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/pause/post(pauseSandbox)/responses/401`.
             ///
@@ -2234,7 +2531,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/pause/post(pauseSandbox)/responses/404`.
             ///
@@ -2257,7 +2554,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/pause/post(pauseSandbox)/responses/409`.
             ///
@@ -2280,7 +2577,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/pause/post(pauseSandbox)/responses/503`.
             ///
@@ -2303,10 +2600,29 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/pause/post(pauseSandbox)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -2431,7 +2747,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/resume/post(resumeSandbox)/responses/401`.
             ///
@@ -2454,7 +2770,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/resume/post(resumeSandbox)/responses/404`.
             ///
@@ -2477,7 +2793,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/resume/post(resumeSandbox)/responses/409`.
             ///
@@ -2500,7 +2816,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/resume/post(resumeSandbox)/responses/503`.
             ///
@@ -2523,10 +2839,29 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/resume/post(resumeSandbox)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -2651,7 +2986,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/suspend/post(suspendSandbox)/responses/401`.
             ///
@@ -2674,7 +3009,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/suspend/post(suspendSandbox)/responses/404`.
             ///
@@ -2697,7 +3032,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/suspend/post(suspendSandbox)/responses/409`.
             ///
@@ -2720,7 +3055,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/suspend/post(suspendSandbox)/responses/503`.
             ///
@@ -2743,7 +3078,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/suspend/post(suspendSandbox)/responses/507`.
             ///
@@ -2766,10 +3101,29 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/suspend/post(suspendSandbox)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -2903,7 +3257,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/template/post(templateFromSandbox)/responses/400`.
             ///
@@ -2926,7 +3280,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/template/post(templateFromSandbox)/responses/401`.
             ///
@@ -2949,7 +3303,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/template/post(templateFromSandbox)/responses/404`.
             ///
@@ -2972,7 +3326,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/template/post(templateFromSandbox)/responses/409`.
             ///
@@ -2995,7 +3349,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/template/post(templateFromSandbox)/responses/429`.
             ///
@@ -3018,7 +3372,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/template/post(templateFromSandbox)/responses/503`.
             ///
@@ -3041,7 +3395,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/template/post(templateFromSandbox)/responses/507`.
             ///
@@ -3064,10 +3418,52 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/template/post(templateFromSandbox)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            public var contentTooLarge: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/template/post(templateFromSandbox)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -3192,7 +3588,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/logs/get(sandboxLogs)/responses/401`.
             ///
@@ -3215,7 +3611,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/logs/get(sandboxLogs)/responses/404`.
             ///
@@ -3238,7 +3634,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/logs/get(sandboxLogs)/responses/409`.
             ///
@@ -3261,10 +3657,29 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/logs/get(sandboxLogs)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case plainText
@@ -3420,7 +3835,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/hooks/{hook}/post(invokeHook)/responses/400`.
             ///
@@ -3443,7 +3858,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/hooks/{hook}/post(invokeHook)/responses/401`.
             ///
@@ -3466,7 +3881,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/hooks/{hook}/post(invokeHook)/responses/404`.
             ///
@@ -3489,7 +3904,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/hooks/{hook}/post(invokeHook)/responses/409`.
             ///
@@ -3512,7 +3927,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/hooks/{hook}/post(invokeHook)/responses/422`.
             ///
@@ -3535,7 +3950,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/hooks/{hook}/post(invokeHook)/responses/503`.
             ///
@@ -3558,10 +3973,75 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/hooks/{hook}/post(invokeHook)/responses/410`.
+            ///
+            /// HTTP response code: `410 gone`.
+            case gone(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.gone`.
+            ///
+            /// - Throws: An error if `self` is not `.gone`.
+            /// - SeeAlso: `.gone`.
+            public var gone: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .gone(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "gone",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/hooks/{hook}/post(invokeHook)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            public var contentTooLarge: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/hooks/{hook}/post(invokeHook)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case binary
@@ -3692,7 +4172,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/hooks/get(hookHistory)/responses/401`.
             ///
@@ -3715,7 +4195,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/hooks/get(hookHistory)/responses/404`.
             ///
@@ -3738,7 +4218,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/hooks/get(hookHistory)/responses/409`.
             ///
@@ -3761,7 +4241,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/hooks/get(hookHistory)/responses/503`.
             ///
@@ -3784,10 +4264,29 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/hooks/get(hookHistory)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -3912,7 +4411,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/services/get(listServices)/responses/401`.
             ///
@@ -3935,7 +4434,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/services/get(listServices)/responses/404`.
             ///
@@ -3958,7 +4457,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/services/get(listServices)/responses/409`.
             ///
@@ -3981,7 +4480,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/services/get(listServices)/responses/503`.
             ///
@@ -4004,10 +4503,52 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/services/get(listServices)/responses/410`.
+            ///
+            /// HTTP response code: `410 gone`.
+            case gone(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.gone`.
+            ///
+            /// - Throws: An error if `self` is not `.gone`.
+            /// - SeeAlso: `.gone`.
+            public var gone: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .gone(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "gone",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/services/get(listServices)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -4155,7 +4696,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/services/{name}/logs/get(serviceLogs)/responses/401`.
             ///
@@ -4178,7 +4719,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/services/{name}/logs/get(serviceLogs)/responses/404`.
             ///
@@ -4201,7 +4742,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/services/{name}/logs/get(serviceLogs)/responses/409`.
             ///
@@ -4224,7 +4765,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/services/{name}/logs/get(serviceLogs)/responses/503`.
             ///
@@ -4247,10 +4788,75 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/services/{name}/logs/get(serviceLogs)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            public var badRequest: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/services/{name}/logs/get(serviceLogs)/responses/410`.
+            ///
+            /// HTTP response code: `410 gone`.
+            case gone(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.gone`.
+            ///
+            /// - Throws: An error if `self` is not `.gone`.
+            /// - SeeAlso: `.gone`.
+            public var gone: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .gone(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "gone",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/services/{name}/logs/get(serviceLogs)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case plainText
@@ -4390,7 +4996,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/exec/post(exec)/responses/400`.
             ///
@@ -4413,7 +5019,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/exec/post(exec)/responses/401`.
             ///
@@ -4436,7 +5042,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/exec/post(exec)/responses/404`.
             ///
@@ -4459,7 +5065,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/exec/post(exec)/responses/409`.
             ///
@@ -4482,7 +5088,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/exec/post(exec)/responses/503`.
             ///
@@ -4505,10 +5111,75 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/exec/post(exec)/responses/410`.
+            ///
+            /// HTTP response code: `410 gone`.
+            case gone(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.gone`.
+            ///
+            /// - Throws: An error if `self` is not `.gone`.
+            /// - SeeAlso: `.gone`.
+            public var gone: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .gone(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "gone",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/exec/post(exec)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            public var contentTooLarge: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/exec/post(exec)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -4538,7 +5209,7 @@ public enum Operations {
     }
     /// Run a command with live output.
     ///
-    /// Server-Sent Events: started {pid}, stdout and stderr {data (base64)}, exit {exit_code, signal, timed_out}, or error {code, message}.
+    /// Server-Sent Events, each with a JSON data line: started (Started), stdout and stderr (OutputChunk), then exit (ExitStatus) or error (ErrorDetail), which ends the stream. A failure before the command starts is an ordinary error answer instead.
     ///
     /// - Remark: HTTP `POST /v1/sandboxes/{id}/exec/stream`.
     /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/exec/stream/post(execStream)`.
@@ -4644,7 +5315,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/exec/stream/post(execStream)/responses/400`.
             ///
@@ -4667,7 +5338,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/exec/stream/post(execStream)/responses/401`.
             ///
@@ -4690,7 +5361,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/exec/stream/post(execStream)/responses/404`.
             ///
@@ -4713,7 +5384,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/exec/stream/post(execStream)/responses/409`.
             ///
@@ -4736,7 +5407,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/exec/stream/post(execStream)/responses/503`.
             ///
@@ -4759,10 +5430,75 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/exec/stream/post(execStream)/responses/410`.
+            ///
+            /// HTTP response code: `410 gone`.
+            case gone(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.gone`.
+            ///
+            /// - Throws: An error if `self` is not `.gone`.
+            /// - SeeAlso: `.gone`.
+            public var gone: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .gone(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "gone",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/exec/stream/post(execStream)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            public var contentTooLarge: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/exec/stream/post(execStream)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case textEventStream
@@ -4893,7 +5629,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/get(listProcesses)/responses/401`.
             ///
@@ -4916,7 +5652,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/get(listProcesses)/responses/404`.
             ///
@@ -4939,7 +5675,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/get(listProcesses)/responses/409`.
             ///
@@ -4962,10 +5698,52 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/get(listProcesses)/responses/410`.
+            ///
+            /// HTTP response code: `410 gone`.
+            case gone(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.gone`.
+            ///
+            /// - Throws: An error if `self` is not `.gone`.
+            /// - SeeAlso: `.gone`.
+            public var gone: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .gone(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "gone",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/get(listProcesses)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -5099,7 +5877,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/post(startProcess)/responses/400`.
             ///
@@ -5122,7 +5900,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/post(startProcess)/responses/401`.
             ///
@@ -5145,7 +5923,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/post(startProcess)/responses/404`.
             ///
@@ -5168,7 +5946,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/post(startProcess)/responses/409`.
             ///
@@ -5191,7 +5969,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/post(startProcess)/responses/503`.
             ///
@@ -5214,10 +5992,75 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/post(startProcess)/responses/410`.
+            ///
+            /// HTTP response code: `410 gone`.
+            case gone(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.gone`.
+            ///
+            /// - Throws: An error if `self` is not `.gone`.
+            /// - SeeAlso: `.gone`.
+            public var gone: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .gone(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "gone",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/post(startProcess)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            public var contentTooLarge: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/post(startProcess)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -5338,7 +6181,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/stdin/post(writeStdin)/responses/400`.
             ///
@@ -5361,7 +6204,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/stdin/post(writeStdin)/responses/401`.
             ///
@@ -5384,7 +6227,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/stdin/post(writeStdin)/responses/404`.
             ///
@@ -5407,7 +6250,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/stdin/post(writeStdin)/responses/409`.
             ///
@@ -5430,10 +6273,75 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/stdin/post(writeStdin)/responses/410`.
+            ///
+            /// HTTP response code: `410 gone`.
+            case gone(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.gone`.
+            ///
+            /// - Throws: An error if `self` is not `.gone`.
+            /// - SeeAlso: `.gone`.
+            public var gone: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .gone(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "gone",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/stdin/post(writeStdin)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            public var contentTooLarge: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/stdin/post(writeStdin)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -5554,7 +6462,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/signal/post(signalProcess)/responses/400`.
             ///
@@ -5577,7 +6485,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/signal/post(signalProcess)/responses/401`.
             ///
@@ -5600,7 +6508,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/signal/post(signalProcess)/responses/404`.
             ///
@@ -5623,7 +6531,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/signal/post(signalProcess)/responses/409`.
             ///
@@ -5646,10 +6554,75 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/signal/post(signalProcess)/responses/410`.
+            ///
+            /// HTTP response code: `410 gone`.
+            case gone(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.gone`.
+            ///
+            /// - Throws: An error if `self` is not `.gone`.
+            /// - SeeAlso: `.gone`.
+            public var gone: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .gone(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "gone",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/signal/post(signalProcess)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            public var contentTooLarge: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/signal/post(signalProcess)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -5678,6 +6651,8 @@ public enum Operations {
         }
     }
     /// Attach to a process; its output from now on and its exit, as Server-Sent Events.
+    ///
+    /// Events as for POST /v1/sandboxes/{id}/exec/stream, without started: stdout and stderr (OutputChunk), then exit (ExitStatus) or error (ErrorDetail).
     ///
     /// - Remark: HTTP `GET /v1/sandboxes/{id}/processes/{pid}/stream`.
     /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/stream/get(attachProcess)`.
@@ -5781,7 +6756,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/stream/get(attachProcess)/responses/401`.
             ///
@@ -5804,7 +6779,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/stream/get(attachProcess)/responses/404`.
             ///
@@ -5827,7 +6802,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/stream/get(attachProcess)/responses/409`.
             ///
@@ -5850,10 +6825,75 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/stream/get(attachProcess)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            public var badRequest: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/stream/get(attachProcess)/responses/410`.
+            ///
+            /// HTTP response code: `410 gone`.
+            case gone(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.gone`.
+            ///
+            /// - Throws: An error if `self` is not `.gone`.
+            /// - SeeAlso: `.gone`.
+            public var gone: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .gone(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "gone",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/stream/get(attachProcess)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case textEventStream
@@ -6002,7 +7042,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/get(downloadFile)/responses/400`.
             ///
@@ -6025,7 +7065,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/get(downloadFile)/responses/401`.
             ///
@@ -6048,7 +7088,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/get(downloadFile)/responses/404`.
             ///
@@ -6071,7 +7111,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/get(downloadFile)/responses/409`.
             ///
@@ -6094,10 +7134,52 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/get(downloadFile)/responses/410`.
+            ///
+            /// HTTP response code: `410 gone`.
+            case gone(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.gone`.
+            ///
+            /// - Throws: An error if `self` is not `.gone`.
+            /// - SeeAlso: `.gone`.
+            public var gone: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .gone(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "gone",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/get(downloadFile)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case binary
@@ -6267,7 +7349,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/put(uploadFile)/responses/400`.
             ///
@@ -6290,7 +7372,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/put(uploadFile)/responses/401`.
             ///
@@ -6313,7 +7395,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/put(uploadFile)/responses/403`.
             ///
@@ -6336,7 +7418,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/put(uploadFile)/responses/404`.
             ///
@@ -6359,7 +7441,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/put(uploadFile)/responses/409`.
             ///
@@ -6382,7 +7464,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/put(uploadFile)/responses/507`.
             ///
@@ -6405,10 +7487,52 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/put(uploadFile)/responses/410`.
+            ///
+            /// HTTP response code: `410 gone`.
+            case gone(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.gone`.
+            ///
+            /// - Throws: An error if `self` is not `.gone`.
+            /// - SeeAlso: `.gone`.
+            public var gone: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .gone(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "gone",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/put(uploadFile)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -6538,7 +7662,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/delete(removeFile)/responses/400`.
             ///
@@ -6561,7 +7685,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/delete(removeFile)/responses/401`.
             ///
@@ -6584,7 +7708,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/delete(removeFile)/responses/403`.
             ///
@@ -6607,7 +7731,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/delete(removeFile)/responses/404`.
             ///
@@ -6630,7 +7754,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/delete(removeFile)/responses/409`.
             ///
@@ -6653,10 +7777,52 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/delete(removeFile)/responses/410`.
+            ///
+            /// HTTP response code: `410 gone`.
+            case gone(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.gone`.
+            ///
+            /// - Throws: An error if `self` is not `.gone`.
+            /// - SeeAlso: `.gone`.
+            public var gone: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .gone(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "gone",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/delete(removeFile)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -6799,7 +7965,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/stat/get(statFile)/responses/400`.
             ///
@@ -6822,7 +7988,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/stat/get(statFile)/responses/401`.
             ///
@@ -6845,7 +8011,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/stat/get(statFile)/responses/404`.
             ///
@@ -6868,7 +8034,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/stat/get(statFile)/responses/409`.
             ///
@@ -6891,10 +8057,52 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/stat/get(statFile)/responses/410`.
+            ///
+            /// HTTP response code: `410 gone`.
+            case gone(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.gone`.
+            ///
+            /// - Throws: An error if `self` is not `.gone`.
+            /// - SeeAlso: `.gone`.
+            public var gone: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .gone(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "gone",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/stat/get(statFile)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -7044,7 +8252,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/list/get(listFiles)/responses/400`.
             ///
@@ -7067,7 +8275,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/list/get(listFiles)/responses/401`.
             ///
@@ -7090,7 +8298,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/list/get(listFiles)/responses/404`.
             ///
@@ -7113,7 +8321,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/list/get(listFiles)/responses/409`.
             ///
@@ -7136,10 +8344,52 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/list/get(listFiles)/responses/410`.
+            ///
+            /// HTTP response code: `410 gone`.
+            case gone(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.gone`.
+            ///
+            /// - Throws: An error if `self` is not `.gone`.
+            /// - SeeAlso: `.gone`.
+            public var gone: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .gone(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "gone",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/list/get(listFiles)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -7273,7 +8523,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/mkdir/post(makeDirectory)/responses/400`.
             ///
@@ -7296,7 +8546,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/mkdir/post(makeDirectory)/responses/401`.
             ///
@@ -7319,7 +8569,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/mkdir/post(makeDirectory)/responses/404`.
             ///
@@ -7342,7 +8592,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/mkdir/post(makeDirectory)/responses/409`.
             ///
@@ -7365,10 +8615,75 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/mkdir/post(makeDirectory)/responses/410`.
+            ///
+            /// HTTP response code: `410 gone`.
+            case gone(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.gone`.
+            ///
+            /// - Throws: An error if `self` is not `.gone`.
+            /// - SeeAlso: `.gone`.
+            public var gone: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .gone(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "gone",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/mkdir/post(makeDirectory)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            public var contentTooLarge: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/mkdir/post(makeDirectory)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
@@ -7502,7 +8817,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/rename/post(renameFile)/responses/400`.
             ///
@@ -7525,7 +8840,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/rename/post(renameFile)/responses/401`.
             ///
@@ -7548,7 +8863,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/rename/post(renameFile)/responses/404`.
             ///
@@ -7571,7 +8886,7 @@ public enum Operations {
                     }
                 }
             }
-            /// An error.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
             /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/rename/post(renameFile)/responses/409`.
             ///
@@ -7594,10 +8909,75 @@ public enum Operations {
                     }
                 }
             }
-            /// Undocumented response.
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
             ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/rename/post(renameFile)/responses/410`.
+            ///
+            /// HTTP response code: `410 gone`.
+            case gone(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.gone`.
+            ///
+            /// - Throws: An error if `self` is not `.gone`.
+            /// - SeeAlso: `.gone`.
+            public var gone: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .gone(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "gone",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/rename/post(renameFile)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            public var contentTooLarge: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An error; its code says which. Any operation may also answer 500 (internal, boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable, shutting_down) or 504 (timeout) with this body.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/files/rename/post(renameFile)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json

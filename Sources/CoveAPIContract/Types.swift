@@ -130,7 +130,7 @@ public protocol APIProtocol: Sendable {
     func exec(_ input: Operations.Exec.Input) async throws -> Operations.Exec.Output
     /// Run a command with live output.
     ///
-    /// Server-Sent Events: started {pid}, stdout and stderr {data (base64)}, exit {exit_code, signal, timed_out}, or error {code, message}.
+    /// Server-Sent Events, each with a JSON data line: started (Started), stdout and stderr (OutputChunk), then exit (ExitStatus) or error (ErrorDetail), which ends the stream. A failure before the command starts is an ordinary error answer instead.
     ///
     /// - Remark: HTTP `POST /v1/sandboxes/{id}/exec/stream`.
     /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/exec/stream/post(execStream)`.
@@ -156,6 +156,8 @@ public protocol APIProtocol: Sendable {
     /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/signal/post(signalProcess)`.
     func signalProcess(_ input: Operations.SignalProcess.Input) async throws -> Operations.SignalProcess.Output
     /// Attach to a process; its output from now on and its exit, as Server-Sent Events.
+    ///
+    /// Events as for POST /v1/sandboxes/{id}/exec/stream, without started: stdout and stderr (OutputChunk), then exit (ExitStatus) or error (ErrorDetail).
     ///
     /// - Remark: HTTP `GET /v1/sandboxes/{id}/processes/{pid}/stream`.
     /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/stream/get(attachProcess)`.
@@ -473,7 +475,7 @@ extension APIProtocol {
     }
     /// Run a command with live output.
     ///
-    /// Server-Sent Events: started {pid}, stdout and stderr {data (base64)}, exit {exit_code, signal, timed_out}, or error {code, message}.
+    /// Server-Sent Events, each with a JSON data line: started (Started), stdout and stderr (OutputChunk), then exit (ExitStatus) or error (ErrorDetail), which ends the stream. A failure before the command starts is an ordinary error answer instead.
     ///
     /// - Remark: HTTP `POST /v1/sandboxes/{id}/exec/stream`.
     /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/exec/stream/post(execStream)`.
@@ -547,6 +549,8 @@ extension APIProtocol {
         ))
     }
     /// Attach to a process; its output from now on and its exit, as Server-Sent Events.
+    ///
+    /// Events as for POST /v1/sandboxes/{id}/exec/stream, without started: stdout and stderr (OutputChunk), then exit (ExitStatus) or error (ErrorDetail).
     ///
     /// - Remark: HTTP `GET /v1/sandboxes/{id}/processes/{pid}/stream`.
     /// - Remark: Generated from `#/paths//v1/sandboxes/{id}/processes/{pid}/stream/get(attachProcess)`.

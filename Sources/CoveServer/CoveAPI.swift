@@ -30,6 +30,10 @@ public struct CoveAPI: Sendable {
     addProcessRoutes(to: router)
     addFileRoutes(to: router)
     addHookRoutes(to: router)
+    // Last, so that it wraps only the answer for a path no route matched.
+    router.add(
+      middleware: MethodNotAllowedMiddleware(
+        routes: router.routes.map { (path: $0.path.description, method: $0.method) }))
     return router
   }
 

@@ -11,14 +11,9 @@ enum OpenAPIDocument {
       version: 0.1.0
       description: >-
         Disposable Linux microVM sandboxes. Every route but /health needs an API key.
+        Errors are {"error": {"code", "message"}} with a code from ErrorCode.
         Commands with a terminal (or live stdin) run over a WebSocket at
-        GET /v1/sandboxes/{id}/exec/ws: the client's first text message is
-        {"type": "start", "cmd": [...], "env", "cwd", "user", "timeout", "pty": {"rows", "cols"}};
-        then binary messages are standard input and text messages are controls
-        ({"type": "stdin", "data": base64}, {"type": "close_stdin"},
-        {"type": "resize", "rows", "cols"}, {"type": "signal", "signal"}). The server sends
-        {"type": "started", "pid"}, {"type": "stdout"|"stderr", "data": base64},
-        {"type": "exit", "exit_code", "signal", "timed_out"} or {"type": "error", "code", "message"}.
+        GET /v1/sandboxes/{id}/exec/ws (WebSocketClientMessage, WebSocketServerMessage).
     servers:
       - url: http://127.0.0.1:8080
     security:
@@ -47,7 +42,10 @@ enum OpenAPIDocument {
           schema: {type: string, pattern: "^/", maxLength: 4096}
       responses:
         error:
-          description: An error.
+          description: >-
+            An error; its code says which. Any operation may also answer 500 (internal,
+            boot_failed), 502 (agent_error), 503 (unavailable, agent_unavailable,
+            shutting_down) or 504 (timeout) with this body.
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Error"}
@@ -58,26 +56,76 @@ enum OpenAPIDocument {
           type: object
           required: [error]
           properties:
-            error:
-              type: object
-              required: [code, message]
-              properties:
-                code: {type: string}
-                message: {type: string}
+            error: {$ref: "#/components/schemas/ErrorDetail"}
+        ErrorDetail:
+          type: object
+          required: [code, message]
+          properties:
+            code: {$ref: "#/components/schemas/ErrorCode"}
+            message: {type: string, description: A sentence for people; do not match on it.}
+        ErrorCode:
+          type: string
+          description: >-
+            What went wrong, for programs. 400 invalid_request, is_directory, upload_cut
+            (the client closed before the declared length); 401 unauthorized; 403
+            permission_denied; 404 not_found; 405 method_not_allowed; 409 conflict,
+            already_exists, failed_precondition, hook_refused, and sandbox_stopped or
+            sandbox_suspended (while the call ran); 410 sandbox_deleted (while the call
+            ran); 413 too_large; 422 hook_failed; 429 too_many_sandboxes,
+            too_many_templates, memory_budget_exceeded, resource_exhausted (in the guest);
+            4xx client_error (another refusal); 500 internal, boot_failed; 502
+            agent_error; 503 unavailable, agent_unavailable, hook_not_ready,
+            shutting_down; 504 timeout; 507 insufficient_storage, resource_exhausted
+            (the guest's disk is full).
+          enum:
+            - invalid_request
+            - is_directory
+            - upload_cut
+            - unauthorized
+            - permission_denied
+            - not_found
+            - method_not_allowed
+            - conflict
+            - already_exists
+            - failed_precondition
+            - hook_refused
+            - sandbox_stopped
+            - sandbox_suspended
+            - sandbox_deleted
+            - too_large
+            - hook_failed
+            - too_many_sandboxes
+            - too_many_templates
+            - memory_budget_exceeded
+            - resource_exhausted
+            - client_error
+            - internal
+            - boot_failed
+            - agent_error
+            - unavailable
+            - agent_unavailable
+            - hook_not_ready
+            - shutting_down
+            - timeout
+            - insufficient_storage
         StringMap:
           type: object
+          additionalProperties: {type: string}
+        OptionalStringMap:
+          type: [object, "null"]
+          description: A StringMap in a request, where null means none.
           additionalProperties: {type: string}
         CreateSandbox:
           type: object
           properties:
-            image: {type: string, pattern: "^[a-z0-9][a-z0-9._-]{0,62}$", description: "Default: the daemon's --default-image (debian)."}
-            cpus: {type: integer, minimum: 1, maximum: 64, default: 1, description: At most the host's CPU count.}
-            memory_mib: {type: integer, minimum: 192, maximum: 65536, default: 256}
-            timeout: {type: integer, minimum: 1, maximum: 86400, default: 300, description: Seconds until the sandbox is stopped.}
-            env: {$ref: "#/components/schemas/StringMap"}
-            metadata: {$ref: "#/components/schemas/StringMap"}
-            template: {type: string, description: Clone this template (its image and size) instead of booting.}
-            run_payload: {type: string, description: "Given to the run hook of a clone of a template with hooks."}
+            image: {type: [string, "null"], pattern: "^[a-z0-9][a-z0-9._-]{0,62}$", description: "Default: the daemon's --default-image (debian)."}
+            cpus: {type: [integer, "null"], minimum: 1, maximum: 64, default: 1, description: At most the host's CPU count.}
+            memory_mib: {type: [integer, "null"], minimum: 192, maximum: 65536, default: 256}
+            timeout: {type: [integer, "null"], minimum: 1, maximum: 86400, default: 300, description: Seconds until the sandbox is stopped.}
+            env: {$ref: "#/components/schemas/OptionalStringMap"}
+            metadata: {$ref: "#/components/schemas/OptionalStringMap"}
+            template: {type: [string, "null"], description: Clone this template (its image and size) instead of booting.}
+            run_payload: {type: [string, "null"], description: "Given to the run hook of a clone of a template with hooks."}
         Sandbox:
           type: object
           required: [id, image, cpus, memory_mib, state, created_at, expires_at, metadata]
@@ -112,13 +160,13 @@ enum OpenAPIDocument {
           type: object
           required: [cmd]
           properties:
-            cmd: {type: array, minItems: 1, items: {type: string}}
-            env: {$ref: "#/components/schemas/StringMap"}
-            cwd: {type: string}
-            user: {type: string}
-            timeout: {type: integer, minimum: 0, maximum: 86400, description: Seconds; 0 for none.}
-            stdin: {type: string, description: Given to the command's standard input, which is then closed.}
-            tag: {type: string, description: For background processes, a name to find it by.}
+            cmd: {type: array, minItems: 1, prefixItems: [{type: string, minLength: 1}], items: {type: string}, description: The program and its arguments.}
+            env: {$ref: "#/components/schemas/OptionalStringMap"}
+            cwd: {type: [string, "null"]}
+            user: {type: [string, "null"]}
+            timeout: {type: [integer, "null"], minimum: 0, maximum: 86400, description: Seconds; 0 for none.}
+            stdin: {type: [string, "null"], description: Given to the command's standard input, which is then closed.}
+            tag: {type: [string, "null"], description: For background processes, a name to find it by.}
         ExecResult:
           type: object
           required: [stdout, stderr, exit_code, timed_out, base64, truncated]
@@ -135,6 +183,149 @@ enum OpenAPIDocument {
           required: [pid]
           properties:
             pid: {type: integer}
+        OutputChunk:
+          type: object
+          description: The data of a stdout or stderr event.
+          required: [data]
+          properties:
+            data: {type: string, contentEncoding: base64, description: Bytes of output, base64.}
+        ExitStatus:
+          type: object
+          description: The data of an exit event.
+          required: [exit_code, timed_out]
+          properties:
+            exit_code: {type: integer, description: The exit code, or 128 + the signal that ended it.}
+            signal: {type: [integer, "null"], description: The signal that ended it; null or absent when none did.}
+            timed_out: {type: boolean}
+        CommandEvent:
+          description: >-
+            One Server-Sent Event of a command's stream; its data is one line of JSON.
+            The last is exit or error.
+          oneOf:
+            - type: object
+              required: [event, data]
+              properties:
+                event: {type: string, const: started}
+                data: {type: string, contentMediaType: application/json, contentSchema: {$ref: "#/components/schemas/Started"}}
+            - type: object
+              required: [event, data]
+              properties:
+                event: {type: string, enum: [stdout, stderr]}
+                data: {type: string, contentMediaType: application/json, contentSchema: {$ref: "#/components/schemas/OutputChunk"}}
+            - type: object
+              required: [event, data]
+              properties:
+                event: {type: string, const: exit}
+                data: {type: string, contentMediaType: application/json, contentSchema: {$ref: "#/components/schemas/ExitStatus"}}
+            - type: object
+              required: [event, data]
+              properties:
+                event: {type: string, const: error}
+                data: {type: string, contentMediaType: application/json, contentSchema: {$ref: "#/components/schemas/ErrorDetail"}}
+        TerminalSize:
+          type: [object, "null"]
+          required: [rows, cols]
+          properties:
+            rows: {type: integer, minimum: 1, maximum: 4096}
+            cols: {type: integer, minimum: 1, maximum: 4096}
+        WebSocketClientMessage:
+          description: >-
+            A text message from the client on GET /v1/sandboxes/{id}/exec/ws. The first
+            is start; a binary message is standard input, as stdin is.
+          oneOf:
+            - {$ref: "#/components/schemas/WebSocketStart"}
+            - {$ref: "#/components/schemas/WebSocketStdin"}
+            - {$ref: "#/components/schemas/WebSocketCloseStdin"}
+            - {$ref: "#/components/schemas/WebSocketResize"}
+            - {$ref: "#/components/schemas/WebSocketSignal"}
+          discriminator:
+            propertyName: type
+            mapping:
+              start: "#/components/schemas/WebSocketStart"
+              stdin: "#/components/schemas/WebSocketStdin"
+              close_stdin: "#/components/schemas/WebSocketCloseStdin"
+              resize: "#/components/schemas/WebSocketResize"
+              signal: "#/components/schemas/WebSocketSignal"
+        WebSocketStart:
+          type: object
+          required: [type, cmd]
+          properties:
+            type: {type: string}
+            cmd: {type: array, minItems: 1, items: {type: string}}
+            env: {$ref: "#/components/schemas/OptionalStringMap"}
+            cwd: {type: string}
+            user: {type: string}
+            timeout: {type: integer, minimum: 0, maximum: 86400, description: Seconds; 0 for none.}
+            pty: {$ref: "#/components/schemas/TerminalSize"}
+        WebSocketStdin:
+          type: object
+          required: [type, data]
+          properties:
+            type: {type: string}
+            data: {type: string, contentEncoding: base64}
+        WebSocketCloseStdin:
+          type: object
+          required: [type]
+          properties:
+            type: {type: string}
+        WebSocketResize:
+          type: object
+          required: [type, rows, cols]
+          properties:
+            type: {type: string}
+            rows: {type: integer, minimum: 1, maximum: 4096}
+            cols: {type: integer, minimum: 1, maximum: 4096}
+        WebSocketSignal:
+          type: object
+          required: [type, signal]
+          properties:
+            type: {type: string}
+            signal: {type: integer, minimum: 1, maximum: 64}
+        WebSocketServerMessage:
+          description: >-
+            A text message from the server on GET /v1/sandboxes/{id}/exec/ws. After exit
+            or error it closes: 1000 after exit; 1008 for a bad request, 1001 when the
+            sandbox or the daemon goes away, 1011 for a server failure.
+          oneOf:
+            - {$ref: "#/components/schemas/WebSocketStarted"}
+            - {$ref: "#/components/schemas/WebSocketOutput"}
+            - {$ref: "#/components/schemas/WebSocketExit"}
+            - {$ref: "#/components/schemas/WebSocketError"}
+          discriminator:
+            propertyName: type
+            mapping:
+              started: "#/components/schemas/WebSocketStarted"
+              stdout: "#/components/schemas/WebSocketOutput"
+              stderr: "#/components/schemas/WebSocketOutput"
+              exit: "#/components/schemas/WebSocketExit"
+              error: "#/components/schemas/WebSocketError"
+        WebSocketStarted:
+          type: object
+          required: [type, pid]
+          properties:
+            type: {type: string}
+            pid: {type: integer}
+        WebSocketOutput:
+          type: object
+          required: [type, data]
+          properties:
+            type: {type: string}
+            data: {type: string, contentEncoding: base64}
+        WebSocketExit:
+          type: object
+          required: [type, exit_code, timed_out]
+          properties:
+            type: {type: string}
+            exit_code: {type: integer}
+            signal: {type: integer}
+            timed_out: {type: boolean}
+        WebSocketError:
+          type: object
+          required: [type, code, message]
+          properties:
+            type: {type: string}
+            code: {$ref: "#/components/schemas/ErrorCode"}
+            message: {type: string}
         Process:
           type: object
           required: [pid, tag, cmd, pty, background]
@@ -152,9 +343,9 @@ enum OpenAPIDocument {
         Stdin:
           type: object
           properties:
-            data: {type: string}
-            data_base64: {type: string, contentEncoding: base64}
-            close: {type: boolean}
+            data: {type: [string, "null"]}
+            data_base64: {type: [string, "null"], contentEncoding: base64, pattern: "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"}
+            close: {type: [boolean, "null"]}
         Signal:
           type: object
           required: [signal]
@@ -181,8 +372,8 @@ enum OpenAPIDocument {
           required: [path]
           properties:
             path: {type: string, pattern: "^/"}
-            parents: {type: boolean}
-            mode: {type: integer, minimum: 0, maximum: 4095}
+            parents: {type: [boolean, "null"]}
+            mode: {type: [integer, "null"], minimum: 0, maximum: 4095}
         Rename:
           type: object
           required: [from, to]
@@ -194,34 +385,34 @@ enum OpenAPIDocument {
           required: [name]
           properties:
             name: {type: string, pattern: "^[a-z0-9][a-z0-9._-]{0,62}$"}
-            image: {type: string, pattern: "^[a-z0-9][a-z0-9._-]{0,62}$"}
-            cpus: {type: integer, minimum: 1, maximum: 64, default: 1}
-            memory_mib: {type: integer, minimum: 192, maximum: 65536, default: 256}
-            start_cmd: {type: array, minItems: 1, items: {type: string}, description: Started in the background; keeps running in clones.}
-            ready_cmd: {type: array, minItems: 1, items: {type: string}, description: Run until it exits 0; then the snapshot is taken. It is the ready hook.}
+            image: {type: [string, "null"], pattern: "^[a-z0-9][a-z0-9._-]{0,62}$"}
+            cpus: {type: [integer, "null"], minimum: 1, maximum: 64, default: 1}
+            memory_mib: {type: [integer, "null"], minimum: 192, maximum: 65536, default: 256}
+            start_cmd: {type: [array, "null"], minItems: 1, items: {type: string}, description: Started in the background; keeps running in clones.}
+            ready_cmd: {type: [array, "null"], minItems: 1, items: {type: string}, description: Run until it exits 0; then the snapshot is taken. It is the ready hook.}
             hooks: {$ref: "#/components/schemas/Hooks"}
-            services: {type: array, items: {$ref: "#/components/schemas/Service"}}
+            services: {type: [array, "null"], items: {$ref: "#/components/schemas/Service"}}
         Hooks:
-          type: object
+          type: [object, "null"]
           description: Lifecycle hook commands (AWS Lambda MicroVM contract), driven by the daemon for clones.
           properties:
-            validate: {type: array, minItems: 1, items: {type: string}, description: Each time a clone starts; it must succeed.}
-            run: {type: array, minItems: 1, items: {type: string}, description: Once per clone, with run_payload on stdin.}
-            suspend: {type: array, minItems: 1, items: {type: string}, description: Before a suspend; failing refuses it.}
-            resume: {type: array, minItems: 1, items: {type: string}, description: After a resume from disk.}
-            terminate: {type: array, minItems: 1, items: {type: string}, description: Before the sandbox is stopped.}
-            http_port: {type: integer, minimum: 1, maximum: 65535, description: "The guest serves POST /aws/lambda-microvms/runtime/v1/{hook} on this port."}
+            validate: {type: [array, "null"], minItems: 1, items: {type: string}, description: Each time a clone starts; it must succeed.}
+            run: {type: [array, "null"], minItems: 1, items: {type: string}, description: Once per clone, with run_payload on stdin.}
+            suspend: {type: [array, "null"], minItems: 1, items: {type: string}, description: Before a suspend; failing refuses it.}
+            resume: {type: [array, "null"], minItems: 1, items: {type: string}, description: After a resume from disk.}
+            terminate: {type: [array, "null"], minItems: 1, items: {type: string}, description: Before the sandbox is stopped.}
+            http_port: {type: [integer, "null"], minimum: 1, maximum: 65535, description: "The guest serves POST /aws/lambda-microvms/runtime/v1/{hook} on this port."}
         Service:
           type: object
           required: [name, cmd]
           properties:
             name: {type: string, pattern: "^[a-z0-9][a-z0-9._-]{0,62}$"}
             cmd: {type: array, minItems: 1, items: {type: string}}
-            user: {type: string, description: User name or uid; root when absent.}
-            group: {type: string}
-            env: {$ref: "#/components/schemas/StringMap"}
-            cwd: {type: string}
-            restart: {type: string, enum: [on-failure, always, never], default: on-failure}
+            user: {type: [string, "null"], description: User name or uid; root when absent.}
+            group: {type: [string, "null"]}
+            env: {$ref: "#/components/schemas/OptionalStringMap"}
+            cwd: {type: [string, "null"]}
+            restart: {type: [string, "null"], enum: [on-failure, always, never, null], default: on-failure}
         ServiceStatus:
           type: object
           required: [name, state, restarts, uid, gid]
@@ -288,6 +479,7 @@ enum OpenAPIDocument {
               content:
                 application/json:
                   schema: {$ref: "#/components/schemas/Health"}
+            default: {$ref: "#/components/responses/error"}
       /metrics:
         get:
           operationId: metrics
@@ -298,6 +490,7 @@ enum OpenAPIDocument {
               content:
                 text/plain: {schema: {type: string}}
             "401": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /openapi.yaml:
         get:
           operationId: openAPIDocument
@@ -306,8 +499,9 @@ enum OpenAPIDocument {
             "200":
               description: The OpenAPI document.
               content:
-                application/yaml: {schema: {type: string}}
+                application/yaml: {schema: {type: object, description: This document.}}
             "401": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes:
         post:
           operationId: createSandbox
@@ -328,6 +522,8 @@ enum OpenAPIDocument {
             "429": {$ref: "#/components/responses/error"}
             "500": {$ref: "#/components/responses/error"}
             "503": {$ref: "#/components/responses/error"}
+            "413": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
         get:
           operationId: listSandboxes
           summary: List sandboxes.
@@ -349,6 +545,7 @@ enum OpenAPIDocument {
                   schema: {$ref: "#/components/schemas/SandboxList"}
             "400": {$ref: "#/components/responses/error"}
             "401": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/templates:
         post:
           operationId: createTemplate
@@ -368,6 +565,8 @@ enum OpenAPIDocument {
             "401": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
             "429": {$ref: "#/components/responses/error"}
+            "413": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
         get:
           operationId: listTemplates
           summary: List templates.
@@ -378,6 +577,7 @@ enum OpenAPIDocument {
                 application/json:
                   schema: {$ref: "#/components/schemas/TemplateList"}
             "401": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/templates/{name}:
         parameters:
           - name: name
@@ -395,6 +595,7 @@ enum OpenAPIDocument {
                   schema: {$ref: "#/components/schemas/Template"}
             "401": {$ref: "#/components/responses/error"}
             "404": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
         delete:
           operationId: deleteTemplate
           summary: Delete a template, unless sandboxes cloned from it run.
@@ -403,6 +604,7 @@ enum OpenAPIDocument {
             "401": {$ref: "#/components/responses/error"}
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}:
         parameters: [{$ref: "#/components/parameters/id"}]
         get:
@@ -416,6 +618,7 @@ enum OpenAPIDocument {
                   schema: {$ref: "#/components/schemas/Sandbox"}
             "401": {$ref: "#/components/responses/error"}
             "404": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
         delete:
           operationId: deleteSandbox
           summary: Stop a sandbox and forget it.
@@ -424,6 +627,7 @@ enum OpenAPIDocument {
             "401": {$ref: "#/components/responses/error"}
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/timeout:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:
@@ -444,6 +648,8 @@ enum OpenAPIDocument {
             "401": {$ref: "#/components/responses/error"}
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
+            "413": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/pause:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:
@@ -459,6 +665,7 @@ enum OpenAPIDocument {
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
             "503": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/resume:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:
@@ -474,6 +681,7 @@ enum OpenAPIDocument {
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
             "503": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/suspend:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:
@@ -490,6 +698,7 @@ enum OpenAPIDocument {
             "409": {$ref: "#/components/responses/error"}
             "503": {$ref: "#/components/responses/error"}
             "507": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/template:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:
@@ -513,6 +722,8 @@ enum OpenAPIDocument {
             "429": {$ref: "#/components/responses/error"}
             "503": {$ref: "#/components/responses/error"}
             "507": {$ref: "#/components/responses/error"}
+            "413": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/logs:
         parameters: [{$ref: "#/components/parameters/id"}]
         get:
@@ -526,6 +737,7 @@ enum OpenAPIDocument {
             "401": {$ref: "#/components/responses/error"}
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/hooks/{hook}:
         parameters:
           - {$ref: "#/components/parameters/id"}
@@ -550,6 +762,9 @@ enum OpenAPIDocument {
             "409": {$ref: "#/components/responses/error"}
             "422": {$ref: "#/components/responses/error"}
             "503": {$ref: "#/components/responses/error"}
+            "410": {$ref: "#/components/responses/error"}
+            "413": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/hooks:
         parameters: [{$ref: "#/components/parameters/id"}]
         get:
@@ -565,6 +780,7 @@ enum OpenAPIDocument {
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
             "503": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/services:
         parameters: [{$ref: "#/components/parameters/id"}]
         get:
@@ -580,6 +796,8 @@ enum OpenAPIDocument {
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
             "503": {$ref: "#/components/responses/error"}
+            "410": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/services/{name}/logs:
         parameters:
           - {$ref: "#/components/parameters/id"}
@@ -602,6 +820,9 @@ enum OpenAPIDocument {
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
             "503": {$ref: "#/components/responses/error"}
+            "400": {$ref: "#/components/responses/error"}
+            "410": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/exec:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:
@@ -623,14 +844,19 @@ enum OpenAPIDocument {
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
             "503": {$ref: "#/components/responses/error"}
+            "410": {$ref: "#/components/responses/error"}
+            "413": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/exec/stream:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:
           operationId: execStream
           summary: Run a command with live output.
           description: >-
-            Server-Sent Events: started {pid}, stdout and stderr {data (base64)},
-            exit {exit_code, signal, timed_out}, or error {code, message}.
+            Server-Sent Events, each with a JSON data line: started (Started), stdout and
+            stderr (OutputChunk), then exit (ExitStatus) or error (ErrorDetail), which
+            ends the stream. A failure before the command starts is an ordinary error
+            answer instead.
           requestBody:
             required: true
             content:
@@ -640,12 +866,37 @@ enum OpenAPIDocument {
             "200":
               description: The event stream.
               content:
-                text/event-stream: {schema: {type: string}}
+                text/event-stream: {schema: {$ref: "#/components/schemas/CommandEvent"}}
             "400": {$ref: "#/components/responses/error"}
             "401": {$ref: "#/components/responses/error"}
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
             "503": {$ref: "#/components/responses/error"}
+            "410": {$ref: "#/components/responses/error"}
+            "413": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
+      /v1/sandboxes/{id}/exec/ws:
+        parameters: [{$ref: "#/components/parameters/id"}]
+        get:
+          operationId: execWebSocket
+          x-cove-websocket: true
+          summary: Run a command over a WebSocket, with a terminal or live standard input.
+          description: >-
+            A WebSocket upgrade (RFC 6455); it is refused, with an error answer, unless the
+            sandbox is running. The client's first message is a WebSocketStart; then
+            binary messages are standard input and text messages are the other
+            WebSocketClientMessage kinds. The server sends WebSocketServerMessage text
+            messages, the last an exit or error, then closes. A client that closes or goes
+            away ends the command. Not for code generators: it is written by hand on both
+            ends.
+          responses:
+            "101":
+              description: Switching Protocols; the messages follow.
+            "400": {$ref: "#/components/responses/error"}
+            "401": {$ref: "#/components/responses/error"}
+            "404": {$ref: "#/components/responses/error"}
+            "409": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/processes:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:
@@ -667,6 +918,9 @@ enum OpenAPIDocument {
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
             "503": {$ref: "#/components/responses/error"}
+            "410": {$ref: "#/components/responses/error"}
+            "413": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
         get:
           operationId: listProcesses
           summary: The running processes the agent started.
@@ -679,6 +933,8 @@ enum OpenAPIDocument {
             "401": {$ref: "#/components/responses/error"}
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
+            "410": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/processes/{pid}/stdin:
         parameters: [{$ref: "#/components/parameters/id"}, {$ref: "#/components/parameters/pid"}]
         post:
@@ -695,6 +951,9 @@ enum OpenAPIDocument {
             "401": {$ref: "#/components/responses/error"}
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
+            "410": {$ref: "#/components/responses/error"}
+            "413": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/processes/{pid}/signal:
         parameters: [{$ref: "#/components/parameters/id"}, {$ref: "#/components/parameters/pid"}]
         post:
@@ -711,19 +970,28 @@ enum OpenAPIDocument {
             "401": {$ref: "#/components/responses/error"}
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
+            "410": {$ref: "#/components/responses/error"}
+            "413": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/processes/{pid}/stream:
         parameters: [{$ref: "#/components/parameters/id"}, {$ref: "#/components/parameters/pid"}]
         get:
           operationId: attachProcess
           summary: Attach to a process; its output from now on and its exit, as Server-Sent Events.
+          description: >-
+            Events as for POST /v1/sandboxes/{id}/exec/stream, without started: stdout and
+            stderr (OutputChunk), then exit (ExitStatus) or error (ErrorDetail).
           responses:
             "200":
               description: The event stream.
               content:
-                text/event-stream: {schema: {type: string}}
+                text/event-stream: {schema: {$ref: "#/components/schemas/CommandEvent"}}
             "401": {$ref: "#/components/responses/error"}
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
+            "400": {$ref: "#/components/responses/error"}
+            "410": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/files:
         parameters: [{$ref: "#/components/parameters/id"}, {$ref: "#/components/parameters/path"}]
         get:
@@ -738,6 +1006,8 @@ enum OpenAPIDocument {
             "401": {$ref: "#/components/responses/error"}
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
+            "410": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
         put:
           operationId: uploadFile
           summary: Upload a file (streamed, replaced atomically).
@@ -764,6 +1034,8 @@ enum OpenAPIDocument {
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
             "507": {$ref: "#/components/responses/error"}
+            "410": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
         delete:
           operationId: removeFile
           summary: Remove a file or directory.
@@ -778,6 +1050,8 @@ enum OpenAPIDocument {
             "403": {$ref: "#/components/responses/error"}
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
+            "410": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/files/stat:
         parameters: [{$ref: "#/components/parameters/id"}, {$ref: "#/components/parameters/path"}]
         get:
@@ -793,6 +1067,8 @@ enum OpenAPIDocument {
             "401": {$ref: "#/components/responses/error"}
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
+            "410": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/files/list:
         parameters: [{$ref: "#/components/parameters/id"}, {$ref: "#/components/parameters/path"}]
         get:
@@ -812,6 +1088,8 @@ enum OpenAPIDocument {
             "401": {$ref: "#/components/responses/error"}
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
+            "410": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/files/mkdir:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:
@@ -832,6 +1110,9 @@ enum OpenAPIDocument {
             "401": {$ref: "#/components/responses/error"}
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
+            "410": {$ref: "#/components/responses/error"}
+            "413": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
       /v1/sandboxes/{id}/files/rename:
         parameters: [{$ref: "#/components/parameters/id"}]
         post:
@@ -852,5 +1133,8 @@ enum OpenAPIDocument {
             "401": {$ref: "#/components/responses/error"}
             "404": {$ref: "#/components/responses/error"}
             "409": {$ref: "#/components/responses/error"}
+            "410": {$ref: "#/components/responses/error"}
+            "413": {$ref: "#/components/responses/error"}
+            default: {$ref: "#/components/responses/error"}
     """##
 }

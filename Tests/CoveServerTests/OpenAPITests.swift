@@ -6,7 +6,7 @@ import Testing
 
 /// The OpenAPI document and the router agree.
 struct OpenAPITests {
-  @Test("openapi.yaml names exactly the routes the router has, with their methods")
+  @Test("openapi.yaml names exactly the routes the routers have, with their methods, the WebSocket route too")
   func documentMatchesRoutes() async throws {
     let data = "/tmp/cove-openapi-\(UUID().uuidString.prefix(6))"
     try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
@@ -15,8 +15,10 @@ struct OpenAPITests {
       store: try SandboxStore(path: data + "/cove.sqlite"), assets: .init(home: .init(root: data)),
       configuration: ManagerConfiguration(runDirectory: data + "/run", templateDirectory: data + "/templates"),
       logger: .init(label: "test"))
+    // The WebSocket route has its own router, for upgrades; the document has both.
+    let api = CoveAPI(manager: manager, registry: nil)
     let routes = Set(
-      CoveAPI(manager: manager, registry: nil).router().routes.map { route in
+      (api.router().routes + api.webSocketRouter().routes).map { route in
         "\(route.method.rawValue) \(normalized(route.path.description))"
       })
     #expect(routes == Self.documented(OpenAPIDocument.yaml))
@@ -27,6 +29,19 @@ struct OpenAPITests {
   func servedDocumentIsTheFile() throws {
     let file = try String(contentsOfFile: TestDaemon.packageRoot + "/openapi.yaml", encoding: .utf8)
     #expect(OpenAPIDocument.yaml + "\n" == file, "openapi.yaml changed: run scripts/generate-openapi")
+  }
+
+  @Test("a path the API has with other methods is told apart from an unknown path, for 405")
+  func methodNotAllowed() {
+    let middleware = MethodNotAllowedMiddleware<CoveRequestContext>(routes: [
+      (path: "/v1/sandboxes", method: .get), (path: "/v1/sandboxes", method: .post),
+      (path: "/v1/sandboxes/:id", method: .delete), (path: "/v1/sandboxes/{id}/exec", method: .post),
+    ])
+    #expect(middleware.allowedMethods(path: "/v1/sandboxes") == ["GET", "POST"])
+    #expect(middleware.allowedMethods(path: "/v1/sandboxes/sb-1") == ["DELETE"])
+    #expect(middleware.allowedMethods(path: "/v1/sandboxes/sb-1/exec") == ["POST"])
+    #expect(middleware.allowedMethods(path: "/v1/sandboxes/sb-1/nope").isEmpty)
+    #expect(middleware.allowedMethods(path: "/v2/sandboxes").isEmpty)
   }
 
   /// "METHOD /path" for each operation in the document's `paths`.
