@@ -8,6 +8,9 @@ import codecs
 import json
 from dataclasses import dataclass
 
+from ._api.models.exit_status import ExitStatus
+from ._api.models.output_chunk import OutputChunk
+from ._api.models.started import Started as ApiStarted
 from .errors import CoveError, error_for
 from .models import CommandResult
 
@@ -34,21 +37,21 @@ Event = Started | Output | Exited
 
 
 def decode_event(name: str, data: str) -> Event | None:
-    """One Server-Sent Event of a command; None for one this SDK does not
+    """One Server-Sent Event of a command (openapi.yaml's CommandEvent), its
+    data read by the generated models; None for an event this SDK does not
     know (a newer daemon's). An ``error`` event is raised as its exception."""
     fields = json.loads(data) if data else {}
     if name == "started":
-        return Started(pid=int(fields["pid"]))
+        return Started(pid=ApiStarted.from_dict(fields).pid)
     if name in ("stdout", "stderr"):
-        return Output(stream=name, data=base64.b64decode(fields.get("data", "")))
+        return Output(stream=name, data=base64.b64decode(OutputChunk.from_dict(fields).data))
     if name == "exit":
-        signal = fields.get("signal")
-        return Exited(
-            exit_code=int(fields["exit_code"]),
-            signal=int(signal) if signal is not None else None,
-            timed_out=bool(fields.get("timed_out", False)),
-        )
+        status = ExitStatus.from_dict(fields)
+        signal = status.signal if isinstance(status.signal, int) else None
+        return Exited(exit_code=status.exit_code, signal=signal, timed_out=status.timed_out)
     if name == "error":
+        # Read by hand: the generated ErrorDetail refuses a code it does not
+        # list, and a newer daemon's new code must still raise as an error.
         raise error_for(None, str(fields.get("code", "")), str(fields.get("message", "")))
     return None
 

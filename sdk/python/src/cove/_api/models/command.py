@@ -9,7 +9,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.string_map import StringMap
+    from ..models.optional_string_map_type_0 import OptionalStringMapType0
 
 
 T = TypeVar("T", bound="Command")
@@ -19,40 +19,70 @@ T = TypeVar("T", bound="Command")
 class Command:
     """
     Attributes:
-        cmd (list[str]):
-        env (StringMap | Unset):
-        cwd (str | Unset):
-        user (str | Unset):
-        timeout (int | Unset): Seconds; 0 for none.
-        stdin (str | Unset): Given to the command's standard input
-        tag (str | Unset): For background processes
+        cmd (list[str]): The program and its arguments.
+        env (None | OptionalStringMapType0 | Unset): A StringMap in a request, where null means none.
+        cwd (None | str | Unset):
+        user (None | str | Unset):
+        timeout (int | None | Unset): Seconds; 0 for none.
+        stdin (None | str | Unset): Given to the command's standard input
+        tag (None | str | Unset): For background processes
     """
 
     cmd: list[str]
-    env: StringMap | Unset = UNSET
-    cwd: str | Unset = UNSET
-    user: str | Unset = UNSET
-    timeout: int | Unset = UNSET
-    stdin: str | Unset = UNSET
-    tag: str | Unset = UNSET
+    env: None | OptionalStringMapType0 | Unset = UNSET
+    cwd: None | str | Unset = UNSET
+    user: None | str | Unset = UNSET
+    timeout: int | None | Unset = UNSET
+    stdin: None | str | Unset = UNSET
+    tag: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        cmd = self.cmd
+        from ..models.optional_string_map_type_0 import OptionalStringMapType0
 
-        env: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.env, Unset):
+        cmd = []
+        for cmd_item_data in self.cmd:
+            cmd_item: str
+            cmd_item = cmd_item_data
+            cmd.append(cmd_item)
+
+        env: dict[str, Any] | None | Unset
+        if isinstance(self.env, Unset):
+            env = UNSET
+        elif isinstance(self.env, OptionalStringMapType0):
             env = self.env.to_dict()
+        else:
+            env = self.env
 
-        cwd = self.cwd
+        cwd: None | str | Unset
+        if isinstance(self.cwd, Unset):
+            cwd = UNSET
+        else:
+            cwd = self.cwd
 
-        user = self.user
+        user: None | str | Unset
+        if isinstance(self.user, Unset):
+            user = UNSET
+        else:
+            user = self.user
 
-        timeout = self.timeout
+        timeout: int | None | Unset
+        if isinstance(self.timeout, Unset):
+            timeout = UNSET
+        else:
+            timeout = self.timeout
 
-        stdin = self.stdin
+        stdin: None | str | Unset
+        if isinstance(self.stdin, Unset):
+            stdin = UNSET
+        else:
+            stdin = self.stdin
 
-        tag = self.tag
+        tag: None | str | Unset
+        if isinstance(self.tag, Unset):
+            tag = UNSET
+        else:
+            tag = self.tag
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -78,27 +108,83 @@ class Command:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.string_map import StringMap
+        from ..models.optional_string_map_type_0 import OptionalStringMapType0
 
         d = dict(src_dict)
-        cmd = cast(list[str], d.pop("cmd"))
+        cmd = []
+        _cmd = d.pop("cmd")
+        for cmd_item_data in _cmd:
 
-        _env = d.pop("env", UNSET)
-        env: StringMap | Unset
-        if isinstance(_env, Unset):
-            env = UNSET
-        else:
-            env = StringMap.from_dict(_env)
+            def _parse_cmd_item(data: object) -> str:
+                return cast(str, data)
 
-        cwd = d.pop("cwd", UNSET)
+            cmd_item = _parse_cmd_item(cmd_item_data)
 
-        user = d.pop("user", UNSET)
+            cmd.append(cmd_item)
 
-        timeout = d.pop("timeout", UNSET)
+        def _parse_env(data: object) -> None | OptionalStringMapType0 | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_optional_string_map_type_0 = (
+                    OptionalStringMapType0.from_dict(data)
+                )
 
-        stdin = d.pop("stdin", UNSET)
+                return componentsschemas_optional_string_map_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | OptionalStringMapType0 | Unset, data)
 
-        tag = d.pop("tag", UNSET)
+        env = _parse_env(d.pop("env", UNSET))
+
+        def _parse_cwd(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        cwd = _parse_cwd(d.pop("cwd", UNSET))
+
+        def _parse_user(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        user = _parse_user(d.pop("user", UNSET))
+
+        def _parse_timeout(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        timeout = _parse_timeout(d.pop("timeout", UNSET))
+
+        def _parse_stdin(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        stdin = _parse_stdin(d.pop("stdin", UNSET))
+
+        def _parse_tag(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        tag = _parse_tag(d.pop("tag", UNSET))
 
         command = cls(
             cmd=cmd,

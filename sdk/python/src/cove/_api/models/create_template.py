@@ -9,7 +9,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.hooks import Hooks
+    from ..models.hooks_type_0 import HooksType0
     from ..models.service import Service
 
 
@@ -21,52 +21,86 @@ class CreateTemplate:
     """
     Attributes:
         name (str):
-        image (str | Unset):
-        cpus (int | Unset):  Default: 1.
-        memory_mib (int | Unset):  Default: 256.
-        start_cmd (list[str] | Unset): Started in the background; keeps running in clones.
-        ready_cmd (list[str] | Unset): Run until it exits 0; then the snapshot is taken. It is the ready hook.
-        hooks (Hooks | Unset): Lifecycle hook commands (AWS Lambda MicroVM contract), driven by the daemon for clones.
-        services (list[Service] | Unset):
+        image (None | str | Unset):
+        cpus (int | None | Unset):  Default: 1.
+        memory_mib (int | None | Unset):  Default: 256.
+        start_cmd (list[str] | None | Unset): Started in the background; keeps running in clones.
+        ready_cmd (list[str] | None | Unset): Run until it exits 0; then the snapshot is taken. It is the ready hook.
+        hooks (HooksType0 | None | Unset): Lifecycle hook commands (AWS Lambda MicroVM contract), driven by the daemon
+            for clones.
+        services (list[Service] | None | Unset):
     """
 
     name: str
-    image: str | Unset = UNSET
-    cpus: int | Unset = 1
-    memory_mib: int | Unset = 256
-    start_cmd: list[str] | Unset = UNSET
-    ready_cmd: list[str] | Unset = UNSET
-    hooks: Hooks | Unset = UNSET
-    services: list[Service] | Unset = UNSET
+    image: None | str | Unset = UNSET
+    cpus: int | None | Unset = 1
+    memory_mib: int | None | Unset = 256
+    start_cmd: list[str] | None | Unset = UNSET
+    ready_cmd: list[str] | None | Unset = UNSET
+    hooks: HooksType0 | None | Unset = UNSET
+    services: list[Service] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.hooks_type_0 import HooksType0
+
         name = self.name
 
-        image = self.image
+        image: None | str | Unset
+        if isinstance(self.image, Unset):
+            image = UNSET
+        else:
+            image = self.image
 
-        cpus = self.cpus
+        cpus: int | None | Unset
+        if isinstance(self.cpus, Unset):
+            cpus = UNSET
+        else:
+            cpus = self.cpus
 
-        memory_mib = self.memory_mib
+        memory_mib: int | None | Unset
+        if isinstance(self.memory_mib, Unset):
+            memory_mib = UNSET
+        else:
+            memory_mib = self.memory_mib
 
-        start_cmd: list[str] | Unset = UNSET
-        if not isinstance(self.start_cmd, Unset):
+        start_cmd: list[str] | None | Unset
+        if isinstance(self.start_cmd, Unset):
+            start_cmd = UNSET
+        elif isinstance(self.start_cmd, list):
             start_cmd = self.start_cmd
 
-        ready_cmd: list[str] | Unset = UNSET
-        if not isinstance(self.ready_cmd, Unset):
+        else:
+            start_cmd = self.start_cmd
+
+        ready_cmd: list[str] | None | Unset
+        if isinstance(self.ready_cmd, Unset):
+            ready_cmd = UNSET
+        elif isinstance(self.ready_cmd, list):
             ready_cmd = self.ready_cmd
 
-        hooks: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.hooks, Unset):
-            hooks = self.hooks.to_dict()
+        else:
+            ready_cmd = self.ready_cmd
 
-        services: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.services, Unset):
+        hooks: dict[str, Any] | None | Unset
+        if isinstance(self.hooks, Unset):
+            hooks = UNSET
+        elif isinstance(self.hooks, HooksType0):
+            hooks = self.hooks.to_dict()
+        else:
+            hooks = self.hooks
+
+        services: list[dict[str, Any]] | None | Unset
+        if isinstance(self.services, Unset):
+            services = UNSET
+        elif isinstance(self.services, list):
             services = []
-            for services_item_data in self.services:
-                services_item = services_item_data.to_dict()
-                services.append(services_item)
+            for services_type_0_item_data in self.services:
+                services_type_0_item = services_type_0_item_data.to_dict()
+                services.append(services_type_0_item)
+
+        else:
+            services = self.services
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -94,37 +128,111 @@ class CreateTemplate:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.hooks import Hooks
+        from ..models.hooks_type_0 import HooksType0
         from ..models.service import Service
 
         d = dict(src_dict)
         name = d.pop("name")
 
-        image = d.pop("image", UNSET)
+        def _parse_image(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        cpus = d.pop("cpus", UNSET)
+        image = _parse_image(d.pop("image", UNSET))
 
-        memory_mib = d.pop("memory_mib", UNSET)
+        def _parse_cpus(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
 
-        start_cmd = cast(list[str], d.pop("start_cmd", UNSET))
+        cpus = _parse_cpus(d.pop("cpus", UNSET))
 
-        ready_cmd = cast(list[str], d.pop("ready_cmd", UNSET))
+        def _parse_memory_mib(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
 
-        _hooks = d.pop("hooks", UNSET)
-        hooks: Hooks | Unset
-        if isinstance(_hooks, Unset):
-            hooks = UNSET
-        else:
-            hooks = Hooks.from_dict(_hooks)
+        memory_mib = _parse_memory_mib(d.pop("memory_mib", UNSET))
 
-        _services = d.pop("services", UNSET)
-        services: list[Service] | Unset = UNSET
-        if _services is not UNSET:
-            services = []
-            for services_item_data in _services:
-                services_item = Service.from_dict(services_item_data)
+        def _parse_start_cmd(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                start_cmd_type_0 = cast(list[str], data)
 
-                services.append(services_item)
+                return start_cmd_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        start_cmd = _parse_start_cmd(d.pop("start_cmd", UNSET))
+
+        def _parse_ready_cmd(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                ready_cmd_type_0 = cast(list[str], data)
+
+                return ready_cmd_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        ready_cmd = _parse_ready_cmd(d.pop("ready_cmd", UNSET))
+
+        def _parse_hooks(data: object) -> HooksType0 | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_hooks_type_0 = HooksType0.from_dict(data)
+
+                return componentsschemas_hooks_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(HooksType0 | None | Unset, data)
+
+        hooks = _parse_hooks(d.pop("hooks", UNSET))
+
+        def _parse_services(data: object) -> list[Service] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                services_type_0 = []
+                _services_type_0 = data
+                for services_type_0_item_data in _services_type_0:
+                    services_type_0_item = Service.from_dict(services_type_0_item_data)
+
+                    services_type_0.append(services_type_0_item)
+
+                return services_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[Service] | None | Unset, data)
+
+        services = _parse_services(d.pop("services", UNSET))
 
         create_template = cls(
             name=name,

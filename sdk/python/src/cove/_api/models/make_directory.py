@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,21 +16,29 @@ class MakeDirectory:
     """
     Attributes:
         path (str):
-        parents (bool | Unset):
-        mode (int | Unset):
+        parents (bool | None | Unset):
+        mode (int | None | Unset):
     """
 
     path: str
-    parents: bool | Unset = UNSET
-    mode: int | Unset = UNSET
+    parents: bool | None | Unset = UNSET
+    mode: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         path = self.path
 
-        parents = self.parents
+        parents: bool | None | Unset
+        if isinstance(self.parents, Unset):
+            parents = UNSET
+        else:
+            parents = self.parents
 
-        mode = self.mode
+        mode: int | None | Unset
+        if isinstance(self.mode, Unset):
+            mode = UNSET
+        else:
+            mode = self.mode
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -51,9 +59,23 @@ class MakeDirectory:
         d = dict(src_dict)
         path = d.pop("path")
 
-        parents = d.pop("parents", UNSET)
+        def _parse_parents(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
 
-        mode = d.pop("mode", UNSET)
+        parents = _parse_parents(d.pop("parents", UNSET))
+
+        def _parse_mode(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        mode = _parse_mode(d.pop("mode", UNSET))
 
         make_directory = cls(
             path=path,

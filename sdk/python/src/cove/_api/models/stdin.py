@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,22 +15,34 @@ T = TypeVar("T", bound="Stdin")
 class Stdin:
     """
     Attributes:
-        data (str | Unset):
-        data_base64 (str | Unset):
-        close (bool | Unset):
+        data (None | str | Unset):
+        data_base64 (None | str | Unset):
+        close (bool | None | Unset):
     """
 
-    data: str | Unset = UNSET
-    data_base64: str | Unset = UNSET
-    close: bool | Unset = UNSET
+    data: None | str | Unset = UNSET
+    data_base64: None | str | Unset = UNSET
+    close: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        data = self.data
+        data: None | str | Unset
+        if isinstance(self.data, Unset):
+            data = UNSET
+        else:
+            data = self.data
 
-        data_base64 = self.data_base64
+        data_base64: None | str | Unset
+        if isinstance(self.data_base64, Unset):
+            data_base64 = UNSET
+        else:
+            data_base64 = self.data_base64
 
-        close = self.close
+        close: bool | None | Unset
+        if isinstance(self.close, Unset):
+            close = UNSET
+        else:
+            close = self.close
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -47,11 +59,33 @@ class Stdin:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        data = d.pop("data", UNSET)
 
-        data_base64 = d.pop("data_base64", UNSET)
+        def _parse_data(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        close = d.pop("close", UNSET)
+        data = _parse_data(d.pop("data", UNSET))
+
+        def _parse_data_base64(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        data_base64 = _parse_data_base64(d.pop("data_base64", UNSET))
+
+        def _parse_close(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        close = _parse_close(d.pop("close", UNSET))
 
         stdin = cls(
             data=data,

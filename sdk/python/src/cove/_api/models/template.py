@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.hooks import Hooks
+    from ..models.hooks_type_0 import HooksType0
     from ..models.service import Service
 
 
@@ -28,7 +28,8 @@ class Template:
         created_at (datetime.datetime):
         start_cmd (list[str] | Unset):
         ready_cmd (list[str] | Unset):
-        hooks (Hooks | Unset): Lifecycle hook commands (AWS Lambda MicroVM contract), driven by the daemon for clones.
+        hooks (HooksType0 | None | Unset): Lifecycle hook commands (AWS Lambda MicroVM contract), driven by the daemon
+            for clones.
         services (list[Service] | Unset):
     """
 
@@ -39,11 +40,13 @@ class Template:
     created_at: datetime.datetime
     start_cmd: list[str] | Unset = UNSET
     ready_cmd: list[str] | Unset = UNSET
-    hooks: Hooks | Unset = UNSET
+    hooks: HooksType0 | None | Unset = UNSET
     services: list[Service] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.hooks_type_0 import HooksType0
+
         name = self.name
 
         image = self.image
@@ -62,9 +65,13 @@ class Template:
         if not isinstance(self.ready_cmd, Unset):
             ready_cmd = self.ready_cmd
 
-        hooks: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.hooks, Unset):
+        hooks: dict[str, Any] | None | Unset
+        if isinstance(self.hooks, Unset):
+            hooks = UNSET
+        elif isinstance(self.hooks, HooksType0):
             hooks = self.hooks.to_dict()
+        else:
+            hooks = self.hooks
 
         services: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.services, Unset):
@@ -97,7 +104,7 @@ class Template:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.hooks import Hooks
+        from ..models.hooks_type_0 import HooksType0
         from ..models.service import Service
 
         d = dict(src_dict)
@@ -115,12 +122,22 @@ class Template:
 
         ready_cmd = cast(list[str], d.pop("ready_cmd", UNSET))
 
-        _hooks = d.pop("hooks", UNSET)
-        hooks: Hooks | Unset
-        if isinstance(_hooks, Unset):
-            hooks = UNSET
-        else:
-            hooks = Hooks.from_dict(_hooks)
+        def _parse_hooks(data: object) -> HooksType0 | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_hooks_type_0 = HooksType0.from_dict(data)
+
+                return componentsschemas_hooks_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(HooksType0 | None | Unset, data)
+
+        hooks = _parse_hooks(d.pop("hooks", UNSET))
 
         _services = d.pop("services", UNSET)
         services: list[Service] | Unset = UNSET

@@ -4,8 +4,11 @@ from urllib.parse import quote
 
 import httpx
 
-from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.command_event_type_0 import CommandEventType0
+from ...models.command_event_type_1 import CommandEventType1
+from ...models.command_event_type_2 import CommandEventType2
+from ...models.command_event_type_3 import CommandEventType3
 from ...models.error import Error
 from ...types import Response
 
@@ -28,10 +31,67 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | str | None:
+) -> (
+    CommandEventType0
+    | CommandEventType1
+    | CommandEventType2
+    | CommandEventType3
+    | Error
+):
     if response.status_code == 200:
-        response_200 = response.text
+
+        def _parse_response_200(
+            data: object,
+        ) -> (
+            CommandEventType0
+            | CommandEventType1
+            | CommandEventType2
+            | CommandEventType3
+        ):
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_command_event_type_0 = CommandEventType0.from_dict(
+                    data
+                )
+
+                return componentsschemas_command_event_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_command_event_type_1 = CommandEventType1.from_dict(
+                    data
+                )
+
+                return componentsschemas_command_event_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_command_event_type_2 = CommandEventType2.from_dict(
+                    data
+                )
+
+                return componentsschemas_command_event_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_command_event_type_3 = CommandEventType3.from_dict(data)
+
+            return componentsschemas_command_event_type_3
+
+        response_200 = _parse_response_200(response.text)
+
         return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
 
     if response.status_code == 401:
         response_401 = Error.from_dict(response.json())
@@ -48,15 +108,25 @@ def _parse_response(
 
         return response_409
 
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
+    if response.status_code == 410:
+        response_410 = Error.from_dict(response.json())
+
+        return response_410
+
+    response_default = Error.from_dict(response.json())
+
+    return response_default
 
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | str]:
+) -> Response[
+    CommandEventType0
+    | CommandEventType1
+    | CommandEventType2
+    | CommandEventType3
+    | Error
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -70,8 +140,17 @@ def sync_detailed(
     pid: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | str]:
+) -> Response[
+    CommandEventType0
+    | CommandEventType1
+    | CommandEventType2
+    | CommandEventType3
+    | Error
+]:
     """Attach to a process; its output from now on and its exit, as Server-Sent Events.
+
+     Events as for POST /v1/sandboxes/{id}/exec/stream, without started: stdout and stderr (OutputChunk),
+    then exit (ExitStatus) or error (ErrorDetail).
 
     Args:
         id (str):
@@ -82,7 +161,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | str]
+        Response[CommandEventType0 | CommandEventType1 | CommandEventType2 | CommandEventType3 | Error]
     """
 
     kwargs = _get_kwargs(
@@ -102,8 +181,18 @@ def sync(
     pid: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | str | None:
+) -> (
+    CommandEventType0
+    | CommandEventType1
+    | CommandEventType2
+    | CommandEventType3
+    | Error
+    | None
+):
     """Attach to a process; its output from now on and its exit, as Server-Sent Events.
+
+     Events as for POST /v1/sandboxes/{id}/exec/stream, without started: stdout and stderr (OutputChunk),
+    then exit (ExitStatus) or error (ErrorDetail).
 
     Args:
         id (str):
@@ -114,7 +203,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | str
+        CommandEventType0 | CommandEventType1 | CommandEventType2 | CommandEventType3 | Error
     """
 
     return sync_detailed(
@@ -129,8 +218,17 @@ async def asyncio_detailed(
     pid: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | str]:
+) -> Response[
+    CommandEventType0
+    | CommandEventType1
+    | CommandEventType2
+    | CommandEventType3
+    | Error
+]:
     """Attach to a process; its output from now on and its exit, as Server-Sent Events.
+
+     Events as for POST /v1/sandboxes/{id}/exec/stream, without started: stdout and stderr (OutputChunk),
+    then exit (ExitStatus) or error (ErrorDetail).
 
     Args:
         id (str):
@@ -141,7 +239,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | str]
+        Response[CommandEventType0 | CommandEventType1 | CommandEventType2 | CommandEventType3 | Error]
     """
 
     kwargs = _get_kwargs(
@@ -159,8 +257,18 @@ async def asyncio(
     pid: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | str | None:
+) -> (
+    CommandEventType0
+    | CommandEventType1
+    | CommandEventType2
+    | CommandEventType3
+    | Error
+    | None
+):
     """Attach to a process; its output from now on and its exit, as Server-Sent Events.
+
+     Events as for POST /v1/sandboxes/{id}/exec/stream, without started: stdout and stderr (OutputChunk),
+    then exit (ExitStatus) or error (ErrorDetail).
 
     Args:
         id (str):
@@ -171,7 +279,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | str
+        CommandEventType0 | CommandEventType1 | CommandEventType2 | CommandEventType3 | Error
     """
 
     return (

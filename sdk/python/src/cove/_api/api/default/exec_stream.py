@@ -4,9 +4,12 @@ from urllib.parse import quote
 
 import httpx
 
-from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.command import Command
+from ...models.command_event_type_0 import CommandEventType0
+from ...models.command_event_type_1 import CommandEventType1
+from ...models.command_event_type_2 import CommandEventType2
+from ...models.command_event_type_3 import CommandEventType3
 from ...models.error import Error
 from ...types import Response
 
@@ -35,9 +38,61 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | str | None:
+) -> (
+    CommandEventType0
+    | CommandEventType1
+    | CommandEventType2
+    | CommandEventType3
+    | Error
+):
     if response.status_code == 200:
-        response_200 = response.text
+
+        def _parse_response_200(
+            data: object,
+        ) -> (
+            CommandEventType0
+            | CommandEventType1
+            | CommandEventType2
+            | CommandEventType3
+        ):
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_command_event_type_0 = CommandEventType0.from_dict(
+                    data
+                )
+
+                return componentsschemas_command_event_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_command_event_type_1 = CommandEventType1.from_dict(
+                    data
+                )
+
+                return componentsschemas_command_event_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_command_event_type_2 = CommandEventType2.from_dict(
+                    data
+                )
+
+                return componentsschemas_command_event_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_command_event_type_3 = CommandEventType3.from_dict(data)
+
+            return componentsschemas_command_event_type_3
+
+        response_200 = _parse_response_200(response.text)
+
         return response_200
 
     if response.status_code == 400:
@@ -60,20 +115,35 @@ def _parse_response(
 
         return response_409
 
+    if response.status_code == 410:
+        response_410 = Error.from_dict(response.json())
+
+        return response_410
+
+    if response.status_code == 413:
+        response_413 = Error.from_dict(response.json())
+
+        return response_413
+
     if response.status_code == 503:
         response_503 = Error.from_dict(response.json())
 
         return response_503
 
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
+    response_default = Error.from_dict(response.json())
+
+    return response_default
 
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | str]:
+) -> Response[
+    CommandEventType0
+    | CommandEventType1
+    | CommandEventType2
+    | CommandEventType3
+    | Error
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -87,11 +157,18 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: Command,
-) -> Response[Error | str]:
+) -> Response[
+    CommandEventType0
+    | CommandEventType1
+    | CommandEventType2
+    | CommandEventType3
+    | Error
+]:
     """Run a command with live output.
 
-     Server-Sent Events: started {pid}, stdout and stderr {data (base64)}, exit {exit_code, signal,
-    timed_out}, or error {code, message}.
+     Server-Sent Events, each with a JSON data line: started (Started), stdout and stderr (OutputChunk),
+    then exit (ExitStatus) or error (ErrorDetail), which ends the stream. A failure before the command
+    starts is an ordinary error answer instead.
 
     Args:
         id (str):
@@ -102,7 +179,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | str]
+        Response[CommandEventType0 | CommandEventType1 | CommandEventType2 | CommandEventType3 | Error]
     """
 
     kwargs = _get_kwargs(
@@ -122,11 +199,19 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: Command,
-) -> Error | str | None:
+) -> (
+    CommandEventType0
+    | CommandEventType1
+    | CommandEventType2
+    | CommandEventType3
+    | Error
+    | None
+):
     """Run a command with live output.
 
-     Server-Sent Events: started {pid}, stdout and stderr {data (base64)}, exit {exit_code, signal,
-    timed_out}, or error {code, message}.
+     Server-Sent Events, each with a JSON data line: started (Started), stdout and stderr (OutputChunk),
+    then exit (ExitStatus) or error (ErrorDetail), which ends the stream. A failure before the command
+    starts is an ordinary error answer instead.
 
     Args:
         id (str):
@@ -137,7 +222,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | str
+        CommandEventType0 | CommandEventType1 | CommandEventType2 | CommandEventType3 | Error
     """
 
     return sync_detailed(
@@ -152,11 +237,18 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: Command,
-) -> Response[Error | str]:
+) -> Response[
+    CommandEventType0
+    | CommandEventType1
+    | CommandEventType2
+    | CommandEventType3
+    | Error
+]:
     """Run a command with live output.
 
-     Server-Sent Events: started {pid}, stdout and stderr {data (base64)}, exit {exit_code, signal,
-    timed_out}, or error {code, message}.
+     Server-Sent Events, each with a JSON data line: started (Started), stdout and stderr (OutputChunk),
+    then exit (ExitStatus) or error (ErrorDetail), which ends the stream. A failure before the command
+    starts is an ordinary error answer instead.
 
     Args:
         id (str):
@@ -167,7 +259,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | str]
+        Response[CommandEventType0 | CommandEventType1 | CommandEventType2 | CommandEventType3 | Error]
     """
 
     kwargs = _get_kwargs(
@@ -185,11 +277,19 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: Command,
-) -> Error | str | None:
+) -> (
+    CommandEventType0
+    | CommandEventType1
+    | CommandEventType2
+    | CommandEventType3
+    | Error
+    | None
+):
     """Run a command with live output.
 
-     Server-Sent Events: started {pid}, stdout and stderr {data (base64)}, exit {exit_code, signal,
-    timed_out}, or error {code, message}.
+     Server-Sent Events, each with a JSON data line: started (Started), stdout and stderr (OutputChunk),
+    then exit (ExitStatus) or error (ErrorDetail), which ends the stream. A failure before the command
+    starts is an ordinary error answer instead.
 
     Args:
         id (str):
@@ -200,7 +300,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | str
+        CommandEventType0 | CommandEventType1 | CommandEventType2 | CommandEventType3 | Error
     """
 
     return (

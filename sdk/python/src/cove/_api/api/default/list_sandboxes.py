@@ -3,7 +3,6 @@ from typing import Any
 
 import httpx
 
-from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.list_sandboxes_state import ListSandboxesState
@@ -44,7 +43,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | SandboxList | None:
+) -> Error | SandboxList:
     if response.status_code == 200:
         response_200 = SandboxList.from_dict(response.json())
 
@@ -60,10 +59,9 @@ def _parse_response(
 
         return response_401
 
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
+    response_default = Error.from_dict(response.json())
+
+    return response_default
 
 
 def _build_response(

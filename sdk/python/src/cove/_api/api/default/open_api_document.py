@@ -3,9 +3,9 @@ from typing import Any
 
 import httpx
 
-from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
+from ...models.open_api_document_response_200 import OpenApiDocumentResponse200
 from ...types import Response
 
 
@@ -21,9 +21,10 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | str | None:
+) -> Error | OpenApiDocumentResponse200:
     if response.status_code == 200:
-        response_200 = response.text
+        response_200 = OpenApiDocumentResponse200.from_dict(response.text)
+
         return response_200
 
     if response.status_code == 401:
@@ -31,15 +32,14 @@ def _parse_response(
 
         return response_401
 
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
+    response_default = Error.from_dict(response.json())
+
+    return response_default
 
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | str]:
+) -> Response[Error | OpenApiDocumentResponse200]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -51,7 +51,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | str]:
+) -> Response[Error | OpenApiDocumentResponse200]:
     """This document.
 
     Raises:
@@ -59,7 +59,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | str]
+        Response[Error | OpenApiDocumentResponse200]
     """
 
     kwargs = _get_kwargs()
@@ -74,7 +74,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> Error | str | None:
+) -> Error | OpenApiDocumentResponse200 | None:
     """This document.
 
     Raises:
@@ -82,7 +82,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | str
+        Error | OpenApiDocumentResponse200
     """
 
     return sync_detailed(
@@ -93,7 +93,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | str]:
+) -> Response[Error | OpenApiDocumentResponse200]:
     """This document.
 
     Raises:
@@ -101,7 +101,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | str]
+        Response[Error | OpenApiDocumentResponse200]
     """
 
     kwargs = _get_kwargs()
@@ -114,7 +114,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> Error | str | None:
+) -> Error | OpenApiDocumentResponse200 | None:
     """This document.
 
     Raises:
@@ -122,7 +122,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | str
+        Error | OpenApiDocumentResponse200
     """
 
     return (

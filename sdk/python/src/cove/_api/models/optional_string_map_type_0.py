@@ -6,60 +6,38 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="ErrorError")
+T = TypeVar("T", bound="OptionalStringMapType0")
 
 
 @_attrs_define
-class ErrorError:
-    """
-    Attributes:
-        code (str):
-        message (str):
-    """
+class OptionalStringMapType0:
+    """A StringMap in a request, where null means none."""
 
-    code: str
-    message: str
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        code = self.code
-
-        message = self.message
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "code": code,
-                "message": message,
-            }
-        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        code = d.pop("code")
+        optional_string_map_type_0 = cls()
 
-        message = d.pop("message")
-
-        error_error = cls(
-            code=code,
-            message=message,
-        )
-
-        error_error.additional_properties = d
-        return error_error
+        optional_string_map_type_0.additional_properties = d
+        return optional_string_map_type_0
 
     @property
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> str:
         return self.additional_properties[key]
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    def __setitem__(self, key: str, value: str) -> None:
         self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:

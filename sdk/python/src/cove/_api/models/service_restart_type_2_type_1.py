@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class ServiceRestart(StrEnum):
+class ServiceRestartType2Type1(StrEnum):
     ALWAYS = "always"
     NEVER = "never"
     ON_FAILURE = "on-failure"

@@ -1,0 +1,10 @@
+from enum import StrEnum
+
+
+class ServiceRestartType3Type1(StrEnum):
+    ALWAYS = "always"
+    NEVER = "never"
+    ON_FAILURE = "on-failure"
+
+    def __str__(self) -> str:
+        return str(self.value)
