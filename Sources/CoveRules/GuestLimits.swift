@@ -10,6 +10,10 @@ public enum GuestLimits {
   /// counts the message's framing.
   public static let hostChunkBytes = 1 << 20
 
+  /// The longest path, in bytes, a file call takes: the kernel's PATH_MAX
+  /// (4096) counts the terminating NUL.
+  public static let maxPathBytes = 4095
+
   /// Signals a client may send to a process.
   public static let signals: ClosedRange<Int32> = 1...64
 

@@ -1,4 +1,5 @@
 import CoveMachine
+import CoveRules
 import Foundation
 import Hummingbird
 import Synchronization
@@ -105,7 +106,10 @@ extension CoveAPI {
 
   static func checkPath(_ path: String) throws {
     guard path.hasPrefix("/") else { throw APIError.badRequest("paths must be absolute: \(path)") }
-    guard !path.contains("\0"), path.utf8.count <= 4096 else { throw APIError.badRequest("invalid path") }
+    guard !path.contains("\0") else { throw APIError.badRequest("paths must not contain NUL bytes") }
+    guard path.utf8.count <= GuestLimits.maxPathBytes else {
+      throw APIError.badRequest("paths must be at most \(GuestLimits.maxPathBytes) bytes")
+    }
   }
 }
 

@@ -78,6 +78,16 @@ import Testing
     #expect(collected.result?.stdout == "hi\n")
   }
 
+  @Test("paths: absolute, no NUL, at most the shared byte limit")
+  func pathRule() throws {
+    try CoveAPI.checkPath("/" + String(repeating: "a", count: GuestLimits.maxPathBytes - 1))
+    #expect(throws: APIError.self) {
+      try CoveAPI.checkPath("/" + String(repeating: "a", count: GuestLimits.maxPathBytes))
+    }
+    #expect(throws: APIError.self) { try CoveAPI.checkPath("relative") }
+    #expect(throws: APIError.self) { try CoveAPI.checkPath("/a\0b") }
+  }
+
   @Test("terminal sizes within the shared bounds are taken, others refused")
   func terminalBounds() throws {
     let start = { (rows: UInt32, cols: UInt32) throws -> ProcessSpec in

@@ -1,3 +1,5 @@
+import CoveRules
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -25,7 +27,7 @@ struct GuestPath: Equatable, CustomStringConvertible {
     guard text.hasPrefix("/") else { throw AgentError(.invalidArgument, "path must be absolute: \"\(text)\"") }
     guard !text.utf8.contains(0) else { throw AgentError(.invalidArgument, "path must not contain NUL bytes") }
     let raw = NameEscaping.decode(text)
-    guard raw.count < 4096 else { throw AgentError(.invalidArgument, "path is too long") }
+    guard raw.count <= GuestLimits.maxPathBytes else { throw AgentError(.invalidArgument, "path is too long") }
     self.init(normalizing: raw)
   }
 
