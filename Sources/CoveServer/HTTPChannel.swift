@@ -38,8 +38,29 @@ struct CoveHTTPChannel: ServerChildChannel {
     }
   }
 
+  /// Handles the connection, and cancels the handling when the connection
+  /// closes under it: a client that goes away during a quiet command (an
+  /// SSE exec of `sleep 100`, a download that waits) ends that command at
+  /// once, instead of when a later write would have failed.
   func handle(value: Value, logger: Logger) async {
-    await inner.handle(value: value, logger: logger)
+    let closed = value.channel.closeFuture
+    await withTaskGroup(of: Void.self) { group in
+      group.addTask { await inner.handle(value: value, logger: logger) }
+      group.addTask { await Self.wait(for: closed) }
+      await group.next()
+      group.cancelAll()
+    }
+  }
+
+  /// Returns when `future` completes, or at once when the task is cancelled.
+  private static func wait(for future: EventLoopFuture<Void>) async {
+    let (ended, end) = AsyncStream.makeStream(of: Void.self)
+    future.whenComplete { _ in end.finish() }
+    await withTaskCancellationHandler {
+      for await _ in ended {}
+    } onCancel: {
+      end.finish()
+    }
   }
 }
 
@@ -72,6 +93,21 @@ final class MalformedRequestHandler: ChannelInboundHandler, RemovableChannelHand
       // WebSocketRefusalMiddleware, which knows why.
       context.fireErrorCaught(error)
     }
+  }
+
+  /// The client closed its side. HTTP/1.1 allows a half-close after a
+  /// request, but clients that do it are rare, and the request of one that
+  /// is gone must not run on: a quiet command would outlive it by as long
+  /// as it stays quiet (nginx treats a client's end the same way). The
+  /// connection closes, which cancels the handling (``CoveHTTPChannel``).
+  /// An end that cut a request short was answered above (`upload_cut`),
+  /// and closes after that answer.
+  func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    if case ChannelEvent.inputClosed = event, !answered {
+      logger.debug("the client closed its side; ending the connection")
+      context.close(promise: nil)
+    }
+    context.fireUserInboundEventTriggered(event)
   }
 
   private func respond(_ error: APIError, context: ChannelHandlerContext, close: Bool) {

@@ -135,6 +135,32 @@ struct HostileInputTests {
     await #expect(throws: CoveClientError.self) { try await socket.value }
     #expect(daemon.qemuProcesses.isEmpty)
   }
+
+  @Test("a client that goes away during a quiet command ends it, on the stream and on the plain exec alike")
+  func clientGoesAway() async throws {
+    let daemon = try await TestDaemon()
+    defer { daemon.finish() }
+    let client = daemon.client
+    let sandbox = try await client.createSandbox(CreateSandbox(image: "busybox"))
+    for (route, seconds) in [("exec/stream", 1001), ("exec", 1002)] {
+      let body = #"{"cmd": ["sleep", "\#(seconds)"]}"#
+      let connection = try RawConnection.send(
+        port: daemon.port,
+        "POST /v1/sandboxes/\(sandbox.id)/\(route) HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(daemon.key)\r\n"
+          + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+      let running: @Sendable () async throws -> Bool = {
+        let count = try await client.exec(sandbox.id, Command(["sh", "-c", "ps | grep -c '[s]leep \(seconds)'"]))
+        return count.stdout == "1\n"
+      }
+      #expect(try await eventually(240, running), "\(route): the command never started")
+      // Gone without a word, while the command prints nothing: only the
+      // connection's end can tell the daemon.
+      close(connection)
+      #expect(try await eventually(240) { try await !running() }, "\(route): the command outlived its client")
+    }
+    try await client.deleteSandbox(sandbox.id)
+    #expect(daemon.qemuProcesses.isEmpty)
+  }
 }
 
 extension TestDaemon {
@@ -165,7 +191,7 @@ enum RawConnection {
     address.sin_port = in_port_t(UInt16(port).bigEndian)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     // A bound on a server that holds the connection open without a word.
-    var timeout = timeval(tv_sec: 30, tv_usec: 0)
+    var timeout = timeval(tv_sec: 240, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     let connected = withUnsafePointer(to: &address) {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
