@@ -54,13 +54,14 @@ struct ContractTests {
       "--config-file", configuration,
       "run", path, "--url", daemon.url, "--header", "Authorization: Bearer \(daemon.key)",
       // Every check. Its response-time limit (10 s unless set) is the request
-      // timeout: a template boots a VM under TCG, and speed is bench/'s
-      // business, not the contract's.
-      "--checks", "all", "--max-response-time", "120",
+      // timeout: a create waits for its boot turn behind every other test's
+      // VMs and a template boots one under TCG; speed is bench/'s business,
+      // not the contract's, so both are hang guards.
+      "--checks", "all", "--max-response-time", "600",
       // The WebSocket route is an upgrade, not a request/response operation.
       "--exclude-operation-id", "execWebSocket",
       // Bounded: about a thousand requests and a few VM boots.
-      "--max-examples", "5", "--workers", "1", "--request-timeout", "120", "--no-color",
+      "--max-examples", "5", "--workers", "1", "--request-timeout", "600", "--no-color",
       // One seed and no example database, so that CI reruns the same cases;
       // COVE_SCHEMATHESIS_SEED=random explores new ones.
       "--generation-database", "none",
