@@ -17,7 +17,8 @@ public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
   case templateInUse(String, by: [String])
   /// Too little free disk for a snapshot: refused before anything changed.
   case insufficientStorage(needed: Int, free: Int, path: String)
-  /// A sandbox deleted while it waited for its turn to boot.
+  /// A sandbox (or its resume) deleted before it started: while it waited
+  /// for its turn to boot, or while it booted.
   case cancelled(String)
 
   public enum Kind: Sendable { case notFound, conflict, invalid, tooMany, unavailable, storage, failed }
@@ -52,7 +53,7 @@ public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
     case .unavailable(let why): why
     case .insufficientStorage(let needed, let free, let path):
       "a snapshot needs up to \(needed) MiB free in \(path), and \(free) MiB are free; nothing was changed"
-    case .cancelled(let id): "sandbox \(id) was deleted while it waited for its turn to boot"
+    case .cancelled(let id): "sandbox \(id) was deleted before it started"
     case .templateInUse(let name, let users):
       "template \(name) is in use by \(users.joined(separator: ", ")); delete those sandboxes first"
     }

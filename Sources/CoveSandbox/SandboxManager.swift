@@ -200,9 +200,16 @@ public final class SandboxManager: Sendable {
           ])
         return started
       } catch {
+        // A delete while it started (the row gone, or on its way out) is
+        // the answer, whatever the boot or the move to running then met
+        // (not "cannot go from stopping to running").
+        var deleted = false
+        if let row: SandboxRecord? = try? await store.sandbox(id) {
+          deleted = row == nil || row?.state == .stopping || row?.state == .stopped
+        }
         await machine.kill()
         try? await store.delete(sandbox: id)
-        if error is CancellationError { throw SandboxError.cancelled(id) }
+        if deleted || error is CancellationError { throw SandboxError.cancelled(id) }
         throw (error as? SandboxError) ?? SandboxError.bootFailed("\(error)")
       }
     } catch {

@@ -50,7 +50,7 @@ struct BootQueueTests {
         #expect(sandbox.state == "running")
         running.append(sandbox.id)
       } catch let error as CoveClientError {
-        #expect("\(error)".contains("waited for its turn to boot"), "\(error)")
+        #expect("\(error)".contains("deleted before it started"), "\(error)")
         refused += 1
       }
     }
