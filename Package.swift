@@ -71,6 +71,7 @@ let package = Package(
       name: "cove-agent-client",
       dependencies: [
         "CoveAgentProto",
+        "CoveRules",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
       ]

@@ -1,9 +1,10 @@
 import CoveAgentProto
+import CoveRules
 import Foundation
 
 /// How a command ended.
 public struct CommandExit: Sendable, Equatable {
-  /// The exit code, or 128 + the signal that killed it (as a shell reports).
+  /// The exit code, or 128 + the signal that killed it (``ExitStatus/shellCode``).
   public var code: Int32
   public var signal: Int32?
   public var timedOut: Bool
@@ -28,11 +29,9 @@ extension QEMUMachine {
           switch event.event {
           case .stdout(let data): output(.stdout, data)
           case .stderr(let data): output(.stderr, data)
-          case .exited(let exited):
-            switch exited.status {
-            case .code(let value): exit = CommandExit(code: value, signal: nil, timedOut: exited.timedOut)
-            case .signal(let value): exit = CommandExit(code: 128 + value, signal: value, timedOut: exited.timedOut)
-            case nil: exit = CommandExit(code: 1, signal: nil, timedOut: exited.timedOut)
+          case .exited:
+            if case .exited(let status, let timedOut)? = ProcessEvent(event) {
+              exit = CommandExit(code: status.shellCode, signal: status.signal, timedOut: timedOut)
             }
           default: break
           }

@@ -1,4 +1,5 @@
 import CoveAgentProto
+import CoveRules
 import FoundationEssentials
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
@@ -114,7 +115,11 @@ case "exec":
         case .stdout(let d): writeAll(1, d)
         case .stderr(let d): writeAll(2, d)
         case .exited(let e):
-          if case .code(let c) = e.status { code = c } else if case .signal(let s) = e.status { code = 128 + s }
+          switch e.status {
+          case .code(let c): code = c
+          case .signal(let s): code = ExitStatus.signaled(s).shellCode
+          case nil: break
+          }
         default: break
         }
       }
