@@ -125,9 +125,9 @@ class AsyncCommandHandle:
         """Stops listening. A command from :meth:`AsyncCommands.run` cannot
         outlive its stream, so it is killed; a process attached to carries on."""
         if self._owned and self._task is not None and not self._task.done():
-            # The daemon notices a client gone only when writing to it fails,
-            # so a quiet command would live on: kill it, and let the stream
-            # end with its exit.
+            # Kill it rather than just close the stream (which also ends it,
+            # as the daemon sees the connection go), so that the stream ends
+            # with its exit.
             try:
                 await self.kill()
                 await asyncio.wait([self._task])

@@ -155,9 +155,9 @@ class CommandHandle:
         outlive its stream, so it is killed; a process attached to by
         :meth:`Commands.connect` carries on."""
         if self._owned and self._thread is not None and not self._done.is_set():
-            # The daemon notices a client gone only when writing to it fails,
-            # so a quiet command would live on: kill it, and let the stream
-            # end with its exit.
+            # Kill it rather than just close the stream (which also ends it,
+            # as the daemon sees the connection go), so that the stream ends
+            # with its exit.
             try:
                 self.kill()
                 self._done.wait()
