@@ -73,7 +73,12 @@ public final class QEMUMachine: VirtualMachine {
       state.withLock { $0.pid = pid }
       let qmp = try await QMPClient.connect(path: directory.qmpSocket)
       state.withLock { $0.qmp = qmp }
-      if let snapshot = configuration.restore { try await restore(from: snapshot, qmp: qmp) }
+      if let snapshot = configuration.restore {
+        try await restore(from: snapshot, qmp: qmp)
+      } else {
+        // Started stopped (-S): it runs once QMP listens for its events.
+        try await qmp.cont()
+      }
       logger.info(
         "VM started",
         metadata: [
