@@ -27,9 +27,12 @@ extension QEMUMachine {
     }
     // A host that refuses (a kernel before 3.15) runs QEMU with them.
     if !hugePages { _ = hugePagesOff }
-    let result = try await Subprocess.run(
-      .path(.init(executable)), arguments: .init(arguments), environment: .inherit.updating(added),
-      output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
+    let environment = Environment.inherit.updating(added)
+    let result = try await HostCommandGate.shared.run {
+      try await Subprocess.run(
+        .path(.init(executable)), arguments: .init(arguments), environment: environment,
+        output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
+    }
     guard case .exited(0) = result.terminationStatus else {
       let output = result.standardError + result.standardOutput
       throw MachineError.qemuFailed(output.trimmingCharacters(in: .whitespacesAndNewlines))
