@@ -39,7 +39,7 @@ enum OpenAPIDocument {
           in: query
           required: true
           description: An absolute path inside the sandbox.
-          schema: {type: string, pattern: "^/", maxLength: 4096}
+          schema: {type: string, pattern: "^/", maxLength: 4095}
       responses:
         error:
           description: >-
