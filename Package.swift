@@ -196,14 +196,18 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    // What the test targets share: waiting on blocking work off Swift's
+    // cooperative pool (see OffThePool.swift for why).
+    .target(name: "CoveTestSupport", path: "Tests/CoveTestSupport"),
     .testTarget(
       name: "CoveMachineTests",
-      dependencies: ["CoveImages", "CoveMachine", "CoveAgentProto", "cove"]
+      dependencies: ["CoveImages", "CoveMachine", "CoveAgentProto", "CoveTestSupport", "cove"]
     ),
     .testTarget(
       name: "CoveServerTests",
       dependencies: [
-        "CoveAPIModels", "CoveSandbox", "CoveServer", "CoveClient", "CoveMachine", "CoveRules", "CCoveSystem", "cove",
+        "CoveAPIModels", "CoveSandbox", "CoveServer", "CoveClient", "CoveMachine", "CoveRules", "CCoveSystem",
+        "CoveTestSupport", "cove",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         .product(name: "NIOCore", package: "swift-nio"),
@@ -215,6 +219,7 @@ let package = Package(
       dependencies: [
         "CoveAgent",
         "CoveAgentProto",
+        "CoveTestSupport",
         "cove-agent",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),

@@ -15,7 +15,7 @@ import Testing
 struct AbandonedCallTests {
   @Test("cancelled calls of quiet processes end them and free their slots: 64 abandoned, the next starts")
   func cancelledCallsFreeSlots() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     try await agent.withClient { client in
       var calls: [Task<Outcome, any Error>] = []
@@ -34,7 +34,7 @@ struct AbandonedCallTests {
 
   @Test("a reset stream ends its foreground process")
   func resetStream() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let raw = try RawHTTP2Connection(socketPath: agent.socketPath)
     defer { raw.close() }
@@ -49,7 +49,7 @@ struct AbandonedCallTests {
 
   @Test("a client whose connection drops ends its foreground process, not its background one")
   func droppedConnection() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let raw = try RawHTTP2Connection(socketPath: agent.socketPath)
     try raw.startCall(stream: 1, path: "/cove.agent.v1.Process/Start", message: try startRequest(tag: "dropped"))
@@ -68,7 +68,7 @@ struct AbandonedCallTests {
 
   @Test("a cancelled watch of a quiet directory gives its inotify descriptor back")
   func cancelledWatch() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let pid = agent.process.processIdentifier
     let before = inotifyDescriptors(of: pid)
@@ -87,7 +87,7 @@ struct AbandonedCallTests {
 
   @Test("a cancelled call kills the group its leader left behind")
   func cancelAfterLeaderExited() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     try await agent.withClient { client in
       let (found, report) = AsyncStream.makeStream(of: (leader: Int32, writers: [Int32]).self)
@@ -112,7 +112,7 @@ struct AbandonedCallTests {
 
   @Test("a timeout kills the group after its leader exited, writers and all")
   func timeoutAfterLeaderExited() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let outcome = try await agent.withClient { client in
       try await client.run(["sh", "-c", Self.leaveWriters(10)]) { $0.timeoutMs = 1000 }
@@ -125,7 +125,7 @@ struct AbandonedCallTests {
 
   @Test("the exit is reported 300 ms after output stops, every time, with a descendant still running")
   func lingeringOutputIsDeterministic() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     try await agent.withClient { client in
       for _ in 0..<20 {

@@ -26,7 +26,7 @@ final class AgentHarness: Sendable {
 
   /// Starts an agent, optionally under a command prefix such as `unshare --uts`,
   /// with more arguments to `serve` and more environment variables.
-  init(prefix: [String] = [], arguments: [String] = [], environment: [String: String] = [:]) throws {
+  init(prefix: [String] = [], arguments: [String] = [], environment: [String: String] = [:]) async throws {
     directory = NSTemporaryDirectory() + "cove-agent-test-" + UUID().uuidString.prefix(8)
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     socketPath = directory + "/agent.sock"
@@ -46,7 +46,7 @@ final class AgentHarness: Sendable {
     for _ in 0..<3000 {
       if RawHTTP2Connection.canConnect(socketPath: socketPath) { return }
       if !process.isRunning { break }
-      usleep(10_000)
+      try await Task.sleep(for: .milliseconds(10))
     }
     process.terminate()
     throw HarnessError("the agent did not listen on \(socketPath)")

@@ -15,8 +15,8 @@ struct FileHostileInputTests {
   let agent: AgentHarness
   let root: String
 
-  init() throws {
-    agent = try AgentHarness()
+  init() async throws {
+    agent = try await AgentHarness()
     root = agent.directory + "/files"
     try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
   }

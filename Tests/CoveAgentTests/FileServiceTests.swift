@@ -9,8 +9,8 @@ struct FileServiceTests {
   let agent: AgentHarness
   let root: String
 
-  init() throws {
-    agent = try AgentHarness()
+  init() async throws {
+    agent = try await AgentHarness()
     root = agent.directory + "/files"
     try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
   }
@@ -255,7 +255,7 @@ struct FileServiceTests {
 struct FileMemoryTests {
   @Test("the memory a large transfer took is given back once it is over")
   func memoryGivenBack() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let root = agent.directory
     let path = root + "/large"

@@ -13,7 +13,7 @@ import Testing
 struct HTTP2LimitTests {
   @Test("the agent advertises its limit of concurrent streams in its SETTINGS")
   func advertisedStreamLimit() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let raw = try RawHTTP2Connection(socketPath: agent.socketPath)
     defer { raw.close() }
@@ -26,7 +26,7 @@ struct HTTP2LimitTests {
 
   @Test("shutdown ends the agent even while an idle client keeps its connection open")
   func shutdownWithIdleConnection() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let idle = try RawHTTP2Connection(socketPath: agent.socketPath)
     defer { idle.close() }

@@ -38,7 +38,7 @@ private func contents(_ path: String) -> String {
 struct LifecycleTests {
   @Test("ready answers NOT_READY until its command exits 0, then ALREADY_DONE without running it")
   func readyUntilDone() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let counter = agent.directory + "/ready-count"
     try await agent.withClient { client in
@@ -57,7 +57,7 @@ struct LifecycleTests {
 
   @Test("run gets the payload on stdin, returns its stdout, and runs once")
   func runOnce() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let runs = agent.directory + "/runs"
     try await agent.withClient { client in
@@ -75,7 +75,7 @@ struct LifecycleTests {
 
   @Test("the first run counts even when it failed: run is not run again")
   func failedRunIsFinal() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     try await agent.withClient { client in
       try await client.configureHooks([.run: "echo 'no luck' >&2; exit 7"])
@@ -90,7 +90,7 @@ struct LifecycleTests {
 
   @Test("run, suspend and resume are refused before ready, and nothing runs")
   func refusedBeforeReady() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let ran = agent.directory + "/ran"
     try await agent.withClient { client in
@@ -110,7 +110,7 @@ struct LifecycleTests {
 
   @Test("suspend runs again only after a resume, and resume only when suspended")
   func suspendResumePairing() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let order = agent.directory + "/order"
     try await agent.withClient { client in
@@ -125,7 +125,7 @@ struct LifecycleTests {
 
   @Test("after terminate every hook is refused, terminate included")
   func refusedAfterTerminate() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let ran = agent.directory + "/terminated"
     try await agent.withClient { client in
@@ -141,7 +141,7 @@ struct LifecycleTests {
 
   @Test("concurrent invokes run one hook at a time, and ready runs once")
   func serialized() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let lock = agent.directory + "/lock"
     let log = agent.directory + "/log"
@@ -163,7 +163,7 @@ struct LifecycleTests {
 
   @Test("a command that outlives its timeout is killed and reported")
   func timeout() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     try await agent.withClient { client in
       _ = try await client.lifecycle.configure(
@@ -187,7 +187,7 @@ struct LifecycleTests {
 
   @Test("status lists the hooks that ran or were refused, oldest first, and the port")
   func status() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     try await agent.withClient { client in
       let port = try RawHTTP.freePort()
@@ -209,7 +209,7 @@ struct LifecycleTests {
 
   @Test("bad requests get invalid argument")
   func badRequests() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     try await agent.withClient { client in
       let unnamed = await #expect(throws: RPCError.self) { _ = try await client.invoke(.unspecified) }
@@ -232,7 +232,7 @@ struct LifecycleTests {
 
   @Test("the HTTP contract answers with the outcome's status code and the output as body")
   func httpContract() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let flag = agent.directory + "/up"
     try await agent.withClient { client in
@@ -277,7 +277,7 @@ struct LifecycleTests {
 
   @Test("a later Configure moves the HTTP listener; port 0 closes it")
   func httpListenerMoves() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     try await agent.withClient { client in
       let first = try RawHTTP.freePort()

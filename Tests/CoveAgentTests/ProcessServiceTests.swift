@@ -7,7 +7,7 @@ import Testing
 struct ProcessServiceTests {
   @Test("stdout, stderr and the exit code come back separately")
   func outputAndExitCode() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let outcome = try await agent.withClient { client in
       try await client.run(["sh", "-c", "echo out; echo err >&2; exit 3"])
@@ -22,7 +22,7 @@ struct ProcessServiceTests {
 
   @Test("environment and working directory are applied")
   func environmentAndCwd() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let outcome = try await agent.withClient { client in
       try await client.run(["sh", "-c", "echo $GREETING; pwd"]) {
@@ -36,7 +36,7 @@ struct ProcessServiceTests {
 
   @Test("a process runs as the asked user, with that user's home")
   func runAsUser() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let outcome = try await agent.withClient { client in
       try await client.run(["sh", "-c", "id -u; id -g; echo $USER"]) {
@@ -49,7 +49,7 @@ struct ProcessServiceTests {
 
   @Test("a program that cannot be executed exits 127 with the reason on stderr")
   func missingProgram() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     try await agent.withClient { client in
       let missing = try await client.run(["no-such-program-here"])
@@ -70,7 +70,7 @@ struct ProcessServiceTests {
 
   @Test("a bad request gets an error status")
   func badRequests() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     try await agent.withClient { client in
       await #expect(throws: RPCError.self) { try await client.run([]) }
@@ -98,7 +98,7 @@ struct ProcessServiceTests {
 
   @Test("the timeout kills the whole process group")
   func timeoutKillsGroup() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let outcome = try await agent.withClient { client in
       try await client.run(["sh", "-c", "sleep 300 & sleep 301"]) { $0.timeoutMs = 300 }
@@ -110,7 +110,7 @@ struct ProcessServiceTests {
 
   @Test("stdin can be written and closed")
   func stdin() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let outcome = try await agent.withClient { client in
       try await concurrently(
@@ -138,7 +138,7 @@ struct ProcessServiceTests {
 
   @Test("a background process outlives its call and can be listed, attached, signalled")
   func backgroundAttachSignal() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     try await agent.withClient { client in
       // The starting call ends as soon as it has the pid.
@@ -179,7 +179,7 @@ struct ProcessServiceTests {
 
   @Test("a client that vanishes mid-stream leaves no foreground process behind")
   func vanishingClient() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     try await agent.withClient { client in
       let task = Task {
@@ -194,7 +194,7 @@ struct ProcessServiceTests {
 
   @Test("a terminal: the process sees a tty of the asked size, and resize works")
   func pseudoTerminal() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let outcome = try await agent.withClient { client in
       try await client.processes.start(
@@ -234,7 +234,7 @@ struct ProcessServiceTests {
 
   @Test("output that is not UTF-8 arrives byte for byte")
   func binaryOutput() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let outcome = try await agent.withClient { client in
       try await client.run(["printf", "\\377\\376\\000\\200"])
@@ -244,7 +244,7 @@ struct ProcessServiceTests {
 
   @Test("a process that floods stdout delivers every byte")
   func flood() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let outcome = try await agent.withClient { client in
       try await client.run(["sh", "-c", "head -c 64000000 /dev/zero"])
@@ -255,7 +255,7 @@ struct ProcessServiceTests {
 
   @Test("100 concurrent executions all complete with their own output")
   func concurrentExecutions() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let outputs = try await agent.withClient { client in
       try await withThrowingTaskGroup(of: (Int, String, Int32?).self) { group in
@@ -286,7 +286,7 @@ struct ProcessServiceTests {
 
   @Test("the process limit refuses the 65th process with a clear error")
   func processLimit() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     try await agent.withClient { client in
       for i in 0..<64 {
@@ -305,7 +305,7 @@ struct ProcessServiceTests {
 
   @Test("orphans of started processes are reaped, not left as zombies")
   func orphansReaped() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     try await agent.withClient { client in
       // The shell exits at once; its children become the agent's.

@@ -1,4 +1,5 @@
 import CCoveSystem
+import CoveTestSupport
 import Foundation
 import Testing
 
@@ -34,7 +35,7 @@ struct SerialPortTests {
     cfmakeraw(&settings)
     tcsetattr(leader, TCSANOW, &settings)
     let port = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    let agent = try AgentHarness(arguments: ["--serial-port", port])
+    let agent = try await AgentHarness(arguments: ["--serial-port", port])
     defer { agent.stop() }
 
     // The first host: the agent answers its handshake with its own SETTINGS.
@@ -52,7 +53,7 @@ struct SerialPortTests {
   }
 
   @Test("a serial port that is not a character device is refused with a clear message")
-  func notADevice() throws {
+  func notADevice() async throws {
     let file = NSTemporaryDirectory() + "cove-not-a-port-" + UUID().uuidString.prefix(8)
     _ = FileManager.default.createFile(atPath: file, contents: Data())
     defer { try? FileManager.default.removeItem(atPath: file) }
@@ -62,10 +63,9 @@ struct SerialPortTests {
     let errors = Pipe()
     process.standardError = errors
     try process.run()
-    process.waitUntilExit()
-    let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    #expect(process.terminationStatus == 2)
-    #expect(message.contains("is not a character device"))
+    let ended = await process.finish(output: nil, error: errors)
+    #expect(ended.status == 2)
+    #expect(ended.standardError.contains("is not a character device"))
     #expect(!FileManager.default.fileExists(atPath: file + ".sock"))
   }
 

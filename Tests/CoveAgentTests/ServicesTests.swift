@@ -8,8 +8,8 @@ import Testing
 
 /// An agent whose /run/user is a tmpfs of its own mount namespace, so that
 /// the runtime directories it makes for services vanish with it.
-private func isolatedAgent() throws -> AgentHarness {
-  try AgentHarness(prefix: [
+private func isolatedAgent() async throws -> AgentHarness {
+  try await AgentHarness(prefix: [
     "unshare", "--mount", "--propagation", "private", "sh", "-c",
     "mkdir -p /run/user && mount -t tmpfs -o mode=0755 cove-test /run/user && exec \"$@\"", "sh",
   ])
@@ -49,7 +49,7 @@ extension GRPCClient where Transport == HTTP2ClientTransport.Posix {
 struct ServicesTests {
   @Test("a service runs as nobody with its home, XDG directories, runtime directory and uid")
   func runsAsUser() async throws {
-    let agent = try isolatedAgent()
+    let agent = try await isolatedAgent()
     defer { agent.stop() }
     let passwd = try String(contentsOfFile: "/etc/passwd", encoding: .utf8)
     let nobody = try #require(passwd.split(separator: "\n").first { $0.hasPrefix("nobody:") })
@@ -89,7 +89,7 @@ struct ServicesTests {
 
   @Test("a named group replaces the user's primary group")
   func group() async throws {
-    let agent = try isolatedAgent()
+    let agent = try await isolatedAgent()
     defer { agent.stop() }
     try await agent.withClient { client in
       let started = try await client.startService("grouped", ["sh", "-c", "id -u; id -g"]) {
@@ -105,7 +105,7 @@ struct ServicesTests {
 
   @Test("a failing service is restarted, and its log keeps every run")
   func restartsAfterFailure() async throws {
-    let agent = try isolatedAgent()
+    let agent = try await isolatedAgent()
     defer { agent.stop() }
     try await agent.withClient { client in
       _ = try await client.startService("flaky", ["sh", "-c", "echo run; exit 3"]) { $0.restartDelayMs = 100 }
@@ -121,7 +121,7 @@ struct ServicesTests {
 
   @Test("RESTART_NEVER, and ON_FAILURE after exit 0, leave a service exited")
   func staysExited() async throws {
-    let agent = try isolatedAgent()
+    let agent = try await isolatedAgent()
     defer { agent.stop() }
     try await agent.withClient { client in
       _ = try await client.startService("never", ["sh", "-c", "echo once; exit 4"]) {
@@ -148,7 +148,7 @@ struct ServicesTests {
 
   @Test("Stop ends the service's whole process group and forgets it; the name is free again")
   func stop() async throws {
-    let agent = try isolatedAgent()
+    let agent = try await isolatedAgent()
     defer { agent.stop() }
     try await agent.withClient { client in
       _ = try await client.startService("sleeper", ["sh", "-c", "sleep 3012 & sleep 3013"]) {
@@ -170,7 +170,7 @@ struct ServicesTests {
 
   @Test("a service that ignores SIGTERM is killed after the grace period")
   func stopEscalates() async throws {
-    let agent = try isolatedAgent()
+    let agent = try await isolatedAgent()
     defer { agent.stop() }
     try await agent.withClient { client in
       _ = try await client.startService(
@@ -183,7 +183,7 @@ struct ServicesTests {
 
   @Test("a second service of the same name is refused with ALREADY_EXISTS")
   func duplicate() async throws {
-    let agent = try isolatedAgent()
+    let agent = try await isolatedAgent()
     defer { agent.stop() }
     try await agent.withClient { client in
       _ = try await client.startService("one", ["sleep", "3014"])
@@ -198,7 +198,7 @@ struct ServicesTests {
 
   @Test("Logs returns the end of the log, also after Stop")
   func logs() async throws {
-    let agent = try isolatedAgent()
+    let agent = try await isolatedAgent()
     defer { agent.stop() }
     try await agent.withClient { client in
       _ = try await client.startService("counter", ["sh", "-c", "seq 1 2000; exec sleep 3016"])
@@ -217,7 +217,7 @@ struct ServicesTests {
 
   @Test("bad specs are refused with invalid argument")
   func badSpecs() async throws {
-    let agent = try isolatedAgent()
+    let agent = try await isolatedAgent()
     defer { agent.stop() }
     try await agent.withClient { client in
       for name in ["", "Upper", "-lead", ".hidden", "a/b", String(repeating: "a", count: 64)] {
@@ -247,7 +247,7 @@ struct ServicesTests {
 
   @Test("services are killed when the agent stops, and not restarted")
   func killedAtShutdown() async throws {
-    let agent = try isolatedAgent()
+    let agent = try await isolatedAgent()
     try await agent.withClient { client in
       _ = try await client.startService("survivor", ["sleep", "3017"]) {
         $0.restart = .restartAlways

@@ -1,4 +1,5 @@
 import CoveAgentProto
+import CoveTestSupport
 import Foundation
 import GRPCCore
 import Testing
@@ -7,7 +8,7 @@ import Testing
 struct SystemServiceTests {
   @Test("health, capabilities and metrics describe the agent and its machine")
   func healthCapabilitiesMetrics() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     try await agent.withClient { client in
       let health = try await client.system.health(.init())
@@ -30,7 +31,7 @@ struct SystemServiceTests {
 
   @Test("the default environment applies to later processes")
   func defaultEnvironment() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     try await agent.withClient { client in
       _ = try await client.system.setEnvironment(.with { $0.env = ["PATH": "/usr/bin:/bin", "COVE_ID": "sbx-1"] })
@@ -42,7 +43,7 @@ struct SystemServiceTests {
 
   @Test("hostname is set inside its own UTS namespace; bad names are refused")
   func hostname() async throws {
-    let agent = try AgentHarness(prefix: ["unshare", "--uts"])
+    let agent = try await AgentHarness(prefix: ["unshare", "--uts"])
     defer { agent.stop() }
     try await agent.withClient { client in
       _ = try await client.system.setHostname(.with { $0.hostname = "cove-test-host" })
@@ -57,7 +58,7 @@ struct SystemServiceTests {
 
   @Test("entropy is accepted within bounds; the clock takes the current time")
   func entropyAndClock() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     try await agent.withClient { client in
       _ = try await client.system.addEntropy(.with { $0.data = Data((0..<64).map { _ in UInt8.random(in: 0...255) }) })
@@ -74,7 +75,7 @@ struct SystemServiceTests {
 
   @Test("shutdown stops a serving agent, its processes and its socket")
   func shutdown() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     try await agent.withClient { client in
       _ = try await client.processes.start(
@@ -91,7 +92,7 @@ struct SystemServiceTests {
 
   @Test("SIGTERM stops the agent and kills what it started")
   func terminationSignal() async throws {
-    let agent = try AgentHarness()
+    let agent = try await AgentHarness()
     defer { agent.stop() }
     let pid = try await agent.withClient { client in
       try await client.processes.start(
@@ -104,7 +105,7 @@ struct SystemServiceTests {
       }
     }
     agent.process.terminate()
-    agent.process.waitUntilExit()
+    await agent.process.exited()
     // Killed by the agent, then reaped by whoever adopted it: wait for the reaping.
     #expect(await eventually(within: 240) { kill(pid, 0) != 0 })
     #expect(!FileManager.default.fileExists(atPath: agent.socketPath))

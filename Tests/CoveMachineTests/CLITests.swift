@@ -1,3 +1,4 @@
+import CoveTestSupport
 import Foundation
 import Testing
 
@@ -39,12 +40,10 @@ struct CLITests {
         "sh", "-c", "echo hello $NAME from $(pwd); echo oops >&2; exit 5",
       ],
       runDirectory: runDirectory)
-    let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    #expect(stdout == "hello cove from /tmp\n")
-    #expect(stderr.contains("oops"))
-    #expect(process.terminationStatus == 5)
+    let ended = await process.finish(output: out, error: err)
+    #expect(ended.standardOutput == "hello cove from /tmp\n")
+    #expect(ended.standardError.contains("oops"))
+    #expect(ended.status == 5)
     #expect(!FileManager.default.fileExists(atPath: runDirectory))
   }
 
@@ -56,7 +55,7 @@ struct CLITests {
       ["run", "--image", "busybox", "--no-network", "--", "sh", "-c", "echo ready; sleep 600"],
       runDirectory: runDirectory)
     // Wait for the command to be running in the guest.
-    let first = out.fileHandleForReading.availableData
+    let first = await offThePool { out.fileHandleForReading.availableData }
     #expect(String(decoding: first, as: UTF8.self) == "ready\n")
     let qemuPIDs = try FileManager.default.contentsOfDirectory(atPath: runDirectory).compactMap { vm in
       (try? String(contentsOfFile: "\(runDirectory)/\(vm)/qemu.pid", encoding: .utf8))
@@ -64,7 +63,7 @@ struct CLITests {
     }
     #expect(qemuPIDs.count == 1)
     kill(process.processIdentifier, SIGINT)
-    process.waitUntilExit()
+    await process.exited()
     #expect(process.terminationStatus == 130)
     #expect(!FileManager.default.fileExists(atPath: runDirectory))
     for pid in qemuPIDs { #expect(kill(pid, 0) != 0 || isZombie(pid)) }
@@ -75,16 +74,14 @@ struct CLITests {
     _ = try await TestGuest.configuration()
     let runDirectory = "/tmp/cove-cli-\(UUID().uuidString.prefix(6))"
     let (process, _, err) = try Self.start(["run", "--image", "nope", "--", "true"], runDirectory: runDirectory)
-    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 125)
-    #expect(stderr.contains("no image named nope"))
+    let ended = await process.finish(output: nil, error: err)
+    #expect(ended.status == 125)
+    #expect(ended.standardError.contains("no image named nope"))
     #expect(!FileManager.default.fileExists(atPath: runDirectory))
 
     let (noCommand, _, noCommandErr) = try Self.start(["run", "--image", "busybox"], runDirectory: runDirectory)
-    let message = String(decoding: noCommandErr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    noCommand.waitUntilExit()
-    #expect(noCommand.terminationStatus != 0)
-    #expect(message.contains("give a command to run"))
+    let refused = await noCommand.finish(output: nil, error: noCommandErr)
+    #expect(refused.status != 0)
+    #expect(refused.standardError.contains("give a command to run"))
   }
 }

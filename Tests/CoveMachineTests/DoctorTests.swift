@@ -1,5 +1,6 @@
 import CoveImages
 import CoveMachine
+import CoveTestSupport
 import Foundation
 import Testing
 
@@ -23,12 +24,8 @@ struct DoctorTests {
     process.standardOutput = out
     process.standardError = err
     try process.run()
-    // Both pipes drain at once: a full one must not stall the other.
-    let errData = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let stderr = String(decoding: await errData.value, as: UTF8.self)
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), stderr)
+    let ended = await process.finish(output: out, error: err)
+    return (ended.status, ended.standardOutput, ended.standardError)
   }
 
   /// The check name of each line, keyed to the line.

@@ -1,3 +1,4 @@
+import CoveTestSupport
 import Foundation
 import Testing
 
@@ -22,7 +23,7 @@ struct ProcessExitTests {
     let waiting = Task { await ProcessExit.wait(for: pid, within: .seconds(60)) }
     kill(pid, SIGKILL)
     #expect(await waiting.value == true)
-    sleeper.waitUntilExit()
+    await sleeper.exited()
     #expect(await ProcessExit.wait(for: pid, within: .seconds(60)) == true)
   }
 }

@@ -1,3 +1,4 @@
+import CoveTestSupport
 import Foundation
 import Testing
 
@@ -72,9 +73,9 @@ struct ContractTests {
     process.standardOutput = output
     process.standardError = output
     try process.run()
-    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0, "schemathesis found failures:\n\(text.suffix(8000))")
+    let ended = await process.finish(output: output, error: nil)
+    let text = ended.standardOutput
+    #expect(ended.status == 0, "schemathesis found failures:\n\(text.suffix(8000))")
     let operations = OpenAPITests.documented(OpenAPIDocument.yaml).count - 1
     #expect(text.contains("Tested: \(operations)"), "not every operation was tested:\n\(text.suffix(3000))")
   }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import CoveClient
+import CoveTestSupport
 import Foundation
 import HTTPTypes
 import HummingbirdWSClient
@@ -23,7 +24,7 @@ struct HostileInputTests {
     let tooLarge = try await daemon.raw(.POST, "/v1/sandboxes", body: big)
     #expect(tooLarge.status == 413 && tooLarge.body.contains(#""code":"too_large""#), "\(tooLarge)")
 
-    let nul = try RawConnection.exchange(
+    let nul = try await RawConnection.exchange(
       port: daemon.port, "GET /health HTTP/1.1\r\nHost: x\r\nX-Bad: a\0b\r\n\r\n")
     #expect(nul.hasPrefix("HTTP/1.1 400") && nul.contains(#""code":"invalid_request""#), "\(nul)")
 
@@ -33,17 +34,17 @@ struct HostileInputTests {
       "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
     ]
     let path = "/v1/sandboxes/sb-nothere/exec/ws"
-    let noKey = try RawConnection.get(port: daemon.port, path, headers: handshake)
+    let noKey = try await RawConnection.get(port: daemon.port, path, headers: handshake)
     #expect(noKey.hasPrefix("HTTP/1.1 401") && noKey.contains(#""code":"unauthorized""#), "\(noKey)")
-    let wrongKey = try RawConnection.get(
+    let wrongKey = try await RawConnection.get(
       port: daemon.port, path, headers: handshake.merging(["Authorization": "Bearer cove_00"]) { $1 })
     #expect(wrongKey.hasPrefix("HTTP/1.1 401") && wrongKey.contains(#""code":"unauthorized""#), "\(wrongKey)")
     let authorized = handshake.merging(["Authorization": "Bearer \(daemon.key)"]) { $1 }
-    let unknown = try RawConnection.get(port: daemon.port, path, headers: authorized)
+    let unknown = try await RawConnection.get(port: daemon.port, path, headers: authorized)
     #expect(unknown.hasPrefix("HTTP/1.1 404") && unknown.contains(#""code":"not_found""#), "\(unknown)")
     var noHandshakeKey = authorized
     noHandshakeKey["Sec-WebSocket-Key"] = nil
-    let malformed = try RawConnection.get(port: daemon.port, path, headers: noHandshakeKey)
+    let malformed = try await RawConnection.get(port: daemon.port, path, headers: noHandshakeKey)
     #expect(malformed.hasPrefix("HTTP/1.1 400") && malformed.contains("Sec-WebSocket-Key"), "\(malformed)")
 
     // Invalid values are refused before the sandbox is even looked up.
@@ -91,7 +92,7 @@ struct HostileInputTests {
     #expect(closeFrame?.closeCode == .policyViolation, "closed with \(String(describing: closeFrame))")
 
     // An upload whose client half-closes before its declared length.
-    let cut = try RawConnection.exchange(
+    let cut = try await RawConnection.exchange(
       port: daemon.port,
       "PUT /v1/sandboxes/\(first.id)/files?path=/tmp/cut HTTP/1.1\r\nHost: x\r\n"
         + "Authorization: Bearer \(daemon.key)\r\nContent-Length: 100000\r\n\r\n0123456789", halfClose: true)
@@ -130,7 +131,7 @@ struct HostileInputTests {
     kill(process.processIdentifier, SIGTERM)
     // A bound that only a hang reaches (it used to wait for the commands).
     #expect(try await eventually(60) { !process.isRunning }, "the daemon did not exit after SIGTERM")
-    let streamed = try RawConnection.readToEnd(abandoned)
+    let streamed = try await RawConnection.readToEnd(abandoned)
     #expect(streamed.contains("event: error") && streamed.contains("shutting_down"), "\(streamed)")
     await #expect(throws: CoveClientError.self) { try await socket.value }
     #expect(daemon.qemuProcesses.isEmpty)
@@ -170,17 +171,17 @@ extension TestDaemon {
 /// Requests written as raw bytes on a socket of their own, for what an HTTP
 /// client will not send, and answers read until the server closes.
 enum RawConnection {
-  static func get(port: Int, _ path: String, headers: [String: String]) throws -> String {
+  static func get(port: Int, _ path: String, headers: [String: String]) async throws -> String {
     var text = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
     for (name, value) in headers { text += "\(name): \(value)\r\n" }
-    return try exchange(port: port, text + "\r\n")
+    return try await exchange(port: port, text + "\r\n")
   }
 
   /// Sends `request` (then shuts the write side when `halfClose`) and reads to the end.
-  static func exchange(port: Int, _ request: String, halfClose: Bool = false) throws -> String {
+  static func exchange(port: Int, _ request: String, halfClose: Bool = false) async throws -> String {
     let fd = try send(port: port, request, halfClose: halfClose)
     defer { close(fd) }
-    return try readToEnd(fd)
+    return try await readToEnd(fd)
   }
 
   static func send(port: Int, _ request: String, halfClose: Bool = false) throws -> Int32 {
@@ -205,7 +206,12 @@ enum RawConnection {
     return fd
   }
 
-  static func readToEnd(_ fd: Int32) throws -> String {
+  /// Reads off the pool: the read blocks until the server closes.
+  static func readToEnd(_ fd: Int32) async throws -> String {
+    try await offThePool { try readToEndBlocking(fd) }
+  }
+
+  private static func readToEndBlocking(_ fd: Int32) throws -> String {
     var answer: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 4096)
     while true {

@@ -284,11 +284,11 @@ struct ServerTests {
     let daemon = try await TestDaemon()
     defer { daemon.finish() }
     let environment = ["COVE_URL": daemon.url, "COVE_API_KEY": daemon.key]
-    let id = try TestDaemon.run(["create", "--image", "busybox"], environment: environment)
+    let id = try await TestDaemon.run(["create", "--image", "busybox"], environment: environment)
       .trimmingCharacters(in: .whitespacesAndNewlines)
     #expect(id.hasPrefix("sb-"))
-    #expect(try TestDaemon.run(["ls"], environment: environment).contains(id))
-    let (status, out, _) = try TestDaemon.runWithStatus(
+    #expect(try await TestDaemon.run(["ls"], environment: environment).contains(id))
+    let (status, out, _) = try await TestDaemon.runWithStatus(
       ["exec", id, "--", "sh", "-c", "echo from-cli; exit 5"], environment: environment)
     #expect(status == 5 && out == "from-cli\n")
     let local = "/tmp/cove-cp-\(UUID().uuidString.prefix(6))"
@@ -297,21 +297,23 @@ struct ServerTests {
       try? FileManager.default.removeItem(atPath: local + ".back")
     }
     try Data("copied\n".utf8).write(to: URL(fileURLWithPath: local))
-    try TestDaemon.run(["cp", local, "\(id):/tmp/copied.txt"], environment: environment)
-    try TestDaemon.run(["cp", "\(id):/tmp/copied.txt", local + ".back"], environment: environment)
+    try await TestDaemon.run(["cp", local, "\(id):/tmp/copied.txt"], environment: environment)
+    try await TestDaemon.run(["cp", "\(id):/tmp/copied.txt", local + ".back"], environment: environment)
     #expect(try String(contentsOfFile: local + ".back", encoding: .utf8) == "copied\n")
-    try TestDaemon.run(["exec", id, "--", "sh", "-c", "echo cli-marker > /dev/console"], environment: environment)
-    #expect(try TestDaemon.run(["logs", id], environment: environment).contains("cli-marker"))
-    let json = try TestDaemon.run(["ls", "--json"], environment: environment)
+    try await TestDaemon.run(
+      ["exec", id, "--", "sh", "-c", "echo cli-marker > /dev/console"], environment: environment)
+    #expect(try await TestDaemon.run(["logs", id], environment: environment).contains("cli-marker"))
+    let json = try await TestDaemon.run(["ls", "--json"], environment: environment)
     #expect(json.contains(#""id" : "\#(id)""#))
-    try TestDaemon.run(["suspend", id], environment: environment)
-    #expect(try TestDaemon.run(["ls", "--state", "suspended"], environment: environment).contains(id))
-    try TestDaemon.run(["resume", id], environment: environment)
-    #expect(try TestDaemon.run(["exec", id, "--", "cat", "/tmp/copied.txt"], environment: environment) == "copied\n")
-    try TestDaemon.run(["rm", id], environment: environment)
-    let (missing, _, error) = try TestDaemon.runWithStatus(["rm", id], environment: environment)
+    try await TestDaemon.run(["suspend", id], environment: environment)
+    #expect(try await TestDaemon.run(["ls", "--state", "suspended"], environment: environment).contains(id))
+    try await TestDaemon.run(["resume", id], environment: environment)
+    #expect(
+      try await TestDaemon.run(["exec", id, "--", "cat", "/tmp/copied.txt"], environment: environment) == "copied\n")
+    try await TestDaemon.run(["rm", id], environment: environment)
+    let (missing, _, error) = try await TestDaemon.runWithStatus(["rm", id], environment: environment)
     #expect(missing == 1 && error.contains("no sandbox"))
-    let (unauthorized, _, denied) = try TestDaemon.runWithStatus(["ls"], environment: ["COVE_URL": daemon.url])
+    let (unauthorized, _, denied) = try await TestDaemon.runWithStatus(["ls"], environment: ["COVE_URL": daemon.url])
     #expect(unauthorized == 1 && denied.contains("API key"))
   }
 }

@@ -1,5 +1,6 @@
 import CCoveSystem
 import CoveClient
+import CoveTestSupport
 import Foundation
 import Testing
 
@@ -49,7 +50,7 @@ struct ShellTests {
     #expect(try await terminal.waitFor("after-42", seconds: 10), "terminal showed: \(terminal.shown.debugDescription)")
     #expect(!terminal.shown.contains("\r\nnot-interrupted\r\n"))
     terminal.type("exit 3\n")
-    await Task.detached { process.waitUntilExit() }.value
+    await process.exited()
     #expect(process.terminationStatus == 3)
     try await daemon.client.deleteSandbox(sandbox.id)
   }

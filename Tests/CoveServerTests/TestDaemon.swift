@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import CoveClient
+import CoveTestSupport
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -35,19 +36,19 @@ final class TestDaemon: @unchecked Sendable {
     data = "/tmp/cove-serve-test-\(UUID().uuidString.prefix(8))"
     self.arguments = arguments
     self.extraEnvironment = environment
-    key = try Self.run(["keys", "create", "--data", data]).split(separator: "\n").last.map(String.init) ?? ""
+    key = try await Self.run(["keys", "create", "--data", data]).split(separator: "\n").last.map(String.init) ?? ""
     try await start()
   }
 
   /// Runs `cove ARGS` to the end and returns its standard output.
   @discardableResult
-  static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> String {
-    let (status, out, err) = try runWithStatus(arguments, environment: extra)
+  static func run(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> String {
+    let (status, out, err) = try await runWithStatus(arguments, environment: extra)
     guard status == 0 else { throw TestFailure("cove \(arguments.joined(separator: " ")) exited \(status): \(err)") }
     return out
   }
 
-  static func runWithStatus(_ arguments: [String], environment extra: [String: String] = [:]) throws
+  static func runWithStatus(_ arguments: [String], environment extra: [String: String] = [:]) async throws
     -> (Int32, String, String)
   {
     let process = Process()
@@ -59,10 +60,8 @@ final class TestDaemon: @unchecked Sendable {
     process.standardOutput = out
     process.standardError = err
     try process.run()
-    let output = out.fileHandleForReading.readDataToEndOfFile()
-    let error = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self))
+    let ended = await process.finish(output: out, error: err)
+    return (ended.status, ended.standardOutput, ended.standardError)
   }
 
   /// Starts the daemon and waits until it listens.
@@ -76,14 +75,14 @@ final class TestDaemon: @unchecked Sendable {
     process.standardError = FileHandle.standardError
     try process.run()
     self.process = process
-    let line = try await Task.detached {
+    let line = try await offThePool {
       var buffer = Data()
       while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty {
         if byte == Data("\n".utf8) { break }
         buffer.append(byte)
       }
       return String(decoding: buffer, as: UTF8.self)
-    }.value
+    }
     guard let range = line.range(of: "http://") else { throw TestFailure("cove serve did not start: \(line)") }
     url = String(line[range.lowerBound...])
   }
@@ -94,7 +93,7 @@ final class TestDaemon: @unchecked Sendable {
   func stop(signal: Int32 = SIGTERM) async {
     guard let process, process.isRunning else { return }
     kill(process.processIdentifier, signal)
-    await Task.detached { process.waitUntilExit() }.value
+    await process.exited()
     self.process = nil
   }
 
