@@ -204,8 +204,12 @@ public final class SandboxManager: Sendable {
         // the answer, whatever the boot or the move to running then met
         // (not "cannot go from stopping to running").
         var deleted = false
-        if let row: SandboxRecord? = try? await store.sandbox(id) {
+        do {
+          let row = try await store.sandbox(id)
           deleted = row == nil || row?.state == .stopping || row?.state == .stopped
+        } catch {
+          // An unreadable store says nothing about a delete: the boot's own
+          // error is the answer.
         }
         await machine.kill()
         try? await store.delete(sandbox: id)
