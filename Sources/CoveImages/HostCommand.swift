@@ -12,12 +12,10 @@ public enum HostCommand {
     _ program: String, _ arguments: [String], in directory: String? = nil, package: String? = nil
   ) async throws -> String {
     let executable = try locate(program, package: package)
-    let result = try await HostCommandGate.shared.run {
-      try await Subprocess.run(
-        .path(.init(executable)), arguments: .init(arguments),
-        workingDirectory: directory.map { .init($0) },
-        output: .string(limit: 16 << 20), error: .string(limit: 1 << 20))
-    }
+    let result = try await Subprocess.run(
+      .path(.init(executable)), arguments: .init(arguments),
+      workingDirectory: directory.map { .init($0) },
+      output: .string(limit: 16 << 20), error: .string(limit: 1 << 20))
     guard case .exited(0) = result.terminationStatus else {
       throw ImageError.commandFailed(
         command: ([program] + arguments.prefix(3)).joined(separator: " "),
