@@ -16,10 +16,19 @@ import Synchronization
 /// A port is not a socket: nothing is accepted, and the host's coming and
 /// going shows only in the data. While no host is connected a read ends at
 /// once, so a thread of its own polls every 20 ms. The host's first bytes
-/// open a session: a pipe channel on a copy of the port's descriptor, handed
-/// to the gRPC server's listener with those bytes to read first. The port's
-/// end of file (the host hung up) closes the session, and the thread waits
-/// for the next one.
+/// open a session. The port's end of file (the host hung up) closes the
+/// session, and the thread waits for the next one.
+///
+/// NIO never reads the port itself. The port reports a hang-up (POLLHUP)
+/// that a read may no longer confirm: a guest restored from a snapshot sees
+/// the old host go and the new one come at once, and the read then finds
+/// the new host connected with nothing sent yet. NIO takes a hang-up that
+/// reads nothing as impossible and traps (`readEOF0`'s precondition), which
+/// as PID 1 panics the guest's kernel; it did, in a clone restored under
+/// load. So each session's bytes go through a socket pair: the port's
+/// thread copies the host's bytes in, a second thread copies the agent's
+/// out, and the gRPC server's listener is handed the other end, a plain
+/// socket whose end of file means what NIO expects.
 ///
 /// A session also ends when a read begins with the HTTP/2 client preface. A
 /// guest restored from a snapshot taken while the host was connected may
@@ -127,73 +136,143 @@ public final class SerialPortSessions: Sendable {
   /// Serves one session; the bytes that opened the next one, if a session
   /// ended that way.
   private func runSession(opening first: [UInt8], on listener: any Channel) -> [UInt8] {
-    let copy = fcntl(port, F_DUPFD_CLOEXEC, 0)
-    guard copy >= 0 else {
-      logger.error("cannot copy the port's descriptor", metadata: ["errno": "\(errno)"])
+    var ends: [Int32] = [-1, -1]
+    guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
+      logger.error("cannot make a socket pair for a host session", metadata: ["errno": "\(errno)"])
       usleep(20_000)
       return first
     }
-    let next = NextSession()
+    let (pumped, served) = (ends[0], ends[1])
+    defer { close(pumped) }
     // The initializer never fails: a pipe bootstrap that fails after taking
     // the descriptor closes it twice.
     let started = NIOPipeBootstrap(group: listener.eventLoop)
       .channelInitializer { channel in
-        let boundary = SessionBoundary(first: first, next: next)
-        let ready =
-          (try? channel.pipeline.syncOperations.addHandler(boundary)) != nil
-          && AgentListener.adopt(channel, into: listener)
-        if !ready { channel.eventLoop.execute { channel.close(promise: nil) } }
+        if !AgentListener.adopt(channel, into: listener) {
+          channel.eventLoop.execute { channel.close(promise: nil) }
+        }
         return channel.eventLoop.makeSucceededVoidFuture()
       }
-      .takingOwnershipOfDescriptor(inputOutput: copy)
+      .takingOwnershipOfDescriptor(inputOutput: served)
+    let channel: any Channel
     do {
-      let channel = try started.wait()
-      logger.debug("host session started", metadata: ["port": "\(path)"])
-      try? channel.closeFuture.wait()
-      logger.debug("host session ended", metadata: ["port": "\(path)"])
+      channel = try started.wait()
     } catch {
-      close(copy)
+      close(served)
       logger.warning("cannot serve a host session", metadata: ["port": "\(path)", "error": "\(error)"])
       usleep(20_000)
+      return first
     }
-    return next.bytes.withLock { $0 }
+    logger.debug("host session started", metadata: ["port": "\(path)"])
+    let agentDone = SessionFlag()
+    let outbound = PortThread.start { [port] in
+      Self.copyOut(from: pumped, to: port)
+      agentDone.raise()
+    }
+    var next: [UInt8] = []
+    if outbound == nil {
+      logger.error("cannot start the thread for a host session", metadata: ["port": "\(path)"])
+      next = first
+    } else if Self.deliver(first, to: pumped) {
+      next = copyIn(to: pumped) { agentDone.isRaised || self.isDetached }
+    }
+    // The agent's side reads its end of file and closes the connection; the
+    // outbound thread then reads its own and ends.
+    shutdown(pumped, Int32(SHUT_RDWR))
+    outbound?.join()
+    try? channel.closeFuture.wait()
+    logger.debug("host session ended", metadata: ["port": "\(path)"])
+    return next
+  }
+
+  /// The host's bytes into the session until the host hangs up, the agent
+  /// closes its side (`ended`), or a read opens the next session, whose
+  /// bytes it returns.
+  private func copyIn(to pumped: Int32, ended: () -> Bool) -> [UInt8] {
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while !ended() {
+      var request = pollfd(fd: port, events: Int16(POLLIN), revents: 0)
+      guard poll(&request, 1, 200) > 0 else { continue }
+      let count = read(port, &buffer, buffer.count)
+      if count == 0 { return [] }  // the host hung up
+      if count < 0 {
+        if errno == EINTR || errno == EAGAIN { continue }
+        logger.warning("cannot read the port", metadata: ["port": "\(path)", "errno": "\(errno)"])
+        return []
+      }
+      let bytes = buffer.prefix(count)
+      if Self.beginsSession(bytes) { return Array(bytes) }
+      guard Self.deliver(bytes, to: pumped) else { return [] }
+    }
+    return []
+  }
+
+  /// The agent's bytes to the host until the agent closes its side or the
+  /// port refuses them (the host went).
+  private static func copyOut(from pumped: Int32, to port: Int32) {
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let count = read(pumped, &buffer, buffer.count)
+      if count < 0 && errno == EINTR { continue }
+      guard count > 0 else { return }
+      var sent = 0
+      while sent < count {
+        let written = buffer.withUnsafeBytes { write(port, $0.baseAddress! + sent, count - sent) }
+        if written < 0 && errno == EINTR { continue }
+        guard written > 0 else { return }
+        sent += written
+      }
+    }
+  }
+
+  /// Writes all of `bytes` to the session's socket; false once the agent
+  /// closed its side (no SIGPIPE: MSG_NOSIGNAL).
+  private static func deliver(_ bytes: some Collection<UInt8>, to pumped: Int32) -> Bool {
+    let bytes = Array(bytes)
+    var sent = 0
+    while sent < bytes.count {
+      let written = bytes.withUnsafeBytes {
+        send(pumped, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL))
+      }
+      if written < 0 && errno == EINTR { continue }
+      guard written > 0 else { return false }
+      sent += written
+    }
+    return true
   }
 }
 
-/// The bytes that ended a session by opening the next.
-private final class NextSession: Sendable {
-  let bytes = Mutex<[UInt8]>([])
+/// Set once by one thread, read by another.
+private final class SessionFlag: Sendable {
+  private let raised = Atomic(false)
+  func raise() { raised.store(true, ordering: .releasing) }
+  var isRaised: Bool { raised.load(ordering: .acquiring) }
 }
 
-/// First in a session's pipeline: reads it the bytes that opened it, and
-/// ends it when the next session's preface arrives.
-private final class SessionBoundary: ChannelInboundHandler {
-  typealias InboundIn = ByteBuffer
-  typealias InboundOut = ByteBuffer
+/// A joinable thread for a blocking copy (the agent has no Foundation).
+private final class PortThread: @unchecked Sendable {
+  private var thread = pthread_t()
+  private let body: () -> Void
 
-  private var first: [UInt8]?
-  private let next: NextSession
+  private init(_ body: @escaping () -> Void) { self.body = body }
 
-  init(first: [UInt8], next: NextSession) {
-    self.first = first
-    self.next = next
-  }
-
-  func channelActive(context: ChannelHandlerContext) {
-    context.fireChannelActive()
-    guard let first else { return }
-    self.first = nil
-    context.fireChannelRead(wrapInboundOut(context.channel.allocator.buffer(bytes: first)))
-    context.fireChannelReadComplete()
-  }
-
-  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-    let buffer = unwrapInboundIn(data)
-    if SerialPortSessions.beginsSession(buffer.readableBytesView) {
-      next.bytes.withLock { $0 = Array(buffer.readableBytesView) }
-      context.close(promise: nil)
-      return
+  /// Starts `body` on a thread of its own; nil when the system refused.
+  static func start(_ body: @escaping () -> Void) -> PortThread? {
+    let box = PortThread(body)
+    let context = Unmanaged.passRetained(box)
+    let started = pthread_create(
+      &box.thread, nil,
+      { raw in
+        let box = Unmanaged<PortThread>.fromOpaque(raw!).takeRetainedValue()
+        box.body()
+        return nil
+      }, context.toOpaque())
+    guard started == 0 else {
+      context.release()
+      return nil
     }
-    context.fireChannelRead(data)
+    return box
   }
+
+  func join() { pthread_join(thread, nil) }
 }
