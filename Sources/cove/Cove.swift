@@ -11,7 +11,7 @@ struct Cove: AsyncParsableCommand {
     subcommands: [
       Run.self, Serve.self, Create.self, List.self, Exec.self, Shell.self, Copy.self, Logs.self, Remove.self,
       Pause.self, Suspend.self, Resume.self, TemplateCommand.self, Hook.self, ServiceCommand.self, Keys.self,
-      ImageCommand.self, KernelCommand.self, Doctor.self,
+      ImageCommand.self, KernelCommand.self, Doctor.self, MCPCommand.self,
     ])
 }
 
