@@ -99,6 +99,7 @@ extension SandboxManager {
       logger.notice("removed an unused suspended snapshot", metadata: ["sandbox": "\(id)"])
     }
     updateRunningGauge()
+    configuration.onRecovered?(self)
   }
 
   /// Ends the manager: stops every sandbox's VM when `stopSandboxes`,

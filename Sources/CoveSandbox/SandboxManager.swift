@@ -59,6 +59,10 @@ public struct ManagerConfiguration: Sendable {
   public var runDirectory: String
   /// How often the reaper looks for expired and dead sandboxes.
   public var reapInterval: Duration = .seconds(1)
+  /// Told once ``SandboxManager/recover()`` has taken over what a previous
+  /// daemon left: where more front ends over the manager start (the E2B
+  /// listener of `cove serve --e2b-listen`).
+  public var onRecovered: (@Sendable (SandboxManager) -> Void)?
 
   /// `suspendDirectory` defaults to `suspended` beside `templateDirectory`.
   public init(runDirectory: String, templateDirectory: String, suspendDirectory: String? = nil) {

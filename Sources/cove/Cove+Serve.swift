@@ -1,4 +1,5 @@
 import ArgumentParser
+import CoveE2B
 import CoveImages
 import CoveMachine
 import CoveSandbox
@@ -31,9 +32,14 @@ extension Cove {
     var bootTimeout: Double = 300
     @Flag(help: "Leave sandboxes running at exit, for the next `cove serve` to take over.")
     var keepSandboxes = false
+    @Option(help: "Also serve E2B's API (control plane and envd) for the E2B SDK, on HOST:PORT.")
+    var e2bListen: String?
+    @Option(help: "The domain E2B's SDK is given for {port}-{id}.{domain} hosts (default: localhost:PORT).")
+    var e2bDomain: String?
 
     func validate() throws {
       guard Self.parse(listen) != nil else { throw ValidationError("--listen takes HOST:PORT") }
+      if let e2bListen, Self.parse(e2bListen) == nil { throw ValidationError("--e2b-listen takes HOST:PORT") }
       guard maxSandboxes >= 1 else { throw ValidationError("--max-sandboxes must be at least 1") }
     }
 
@@ -59,6 +65,8 @@ extension Cove {
       options.manager.defaultImage = defaultImage
       if let memoryBudget { options.manager.memoryBudgetMiB = memoryBudget }
       options.manager.bootTimeout = .milliseconds(Int(bootTimeout * 1000))
+      let e2b = e2bListener(dataDirectory: options.dataDirectory, logger: logger)
+      if let e2b { options.manager.onRecovered = { manager in e2b.start(manager: manager) } }
       // A daemon that cannot boot guests would answer every create with an
       // error that is not the client's fault: refuse to listen instead.
       await HostCheck.cli(
@@ -71,8 +79,21 @@ extension Cove {
           FileHandle.standardOutput.write(Data("cove: listening on \(url)\n".utf8))
         }
       } catch {
+        await e2b?.stop()
         fail(error, code: 1)
       }
+      await e2b?.stop()
+    }
+
+    /// The E2B listener of --e2b-listen; a port it cannot take ends the daemon.
+    func e2bListener(dataDirectory: String, logger: Logger) -> E2BListener? {
+      guard let e2bListen, let (host, port) = Self.parse(e2bListen) else { return nil }
+      var options = E2BOptions(dataDirectory: dataDirectory)
+      (options.host, options.port, options.domain) = (host, port, e2bDomain)
+      return E2BListener(
+        options: options, logger: logger,
+        onListening: { url in FileHandle.standardOutput.write(Data("cove: E2B API on \(url)\n".utf8)) },
+        onFailure: { error in fail(Message("the E2B listener on \(e2bListen) failed: \(error)"), code: 1) })
     }
   }
 
