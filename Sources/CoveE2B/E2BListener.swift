@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// The E2B listener of `cove serve --e2b-listen`: its own HTTP server
@@ -14,7 +15,11 @@ public final class E2BListener: Sendable {
   private let logger: Logger
   private let onListening: @Sendable (String) -> Void
   private let onFailure: @Sendable (any Error) -> Void
-  private let running = Mutex<Task<Void, Never>?>(nil)
+  private struct Running {
+    var task: Task<Void, Never>?
+    var group: ServiceGroup?
+  }
+  private let running = Mutex(Running())
 
   /// `onFailure` is told when the listener cannot start or stops by itself
   /// (the port is taken, say); `onListening` gets its URL.
@@ -34,7 +39,7 @@ public final class E2BListener: Sendable {
     let logger = self.logger
     let onListening = self.onListening
     let onFailure = self.onFailure
-    let task = Task {
+    let task = Task { [self] in
       do {
         let service = try E2BService(manager: manager, options: options, logger: logger)
         let app = Application(
@@ -44,19 +49,24 @@ public final class E2BListener: Sendable {
             onListening("http://\(options.host):\(channel.localAddress?.port ?? options.port)")
           },
           logger: logger)
-        try await app.run()
-      } catch is CancellationError {
+        // A group of its own, without signal handlers (the daemon's group
+        // has them), so that stop() can end it gracefully.
+        let group = ServiceGroup(services: [app], logger: logger)
+        self.running.withLock { $0.group = group }
+        try await group.run()
       } catch {
         logger.error("the E2B listener stopped", metadata: ["error": "\(error)"])
         onFailure(error)
       }
     }
-    running.withLock { $0 = task }
+    running.withLock { $0.task = task }
   }
 
+  /// Stops taking connections and ends the listener once open requests end.
   public func stop() async {
-    guard let task = running.withLock({ $0 }) else { return }
-    task.cancel()
-    await task.value
+    let (task, group) = running.withLock { ($0.task, $0.group) }
+    // A listener still setting up has no group yet: cancelling ends it.
+    if let group { await group.triggerGracefulShutdown() } else { task?.cancel() }
+    await task?.value
   }
 }
