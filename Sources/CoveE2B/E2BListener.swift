@@ -46,7 +46,9 @@ public final class E2BListener: Sendable {
           router: service.router(),
           configuration: .init(address: .hostname(options.host, port: options.port), serverName: "cove-e2b"),
           onServerRunning: { channel in
-            onListening("http://\(options.host):\(channel.localAddress?.port ?? options.port)")
+            let port = channel.localAddress?.port ?? options.port
+            service.listening.port.store(port, ordering: .relaxed)
+            onListening("http://\(options.host):\(port)")
           },
           logger: logger)
         // A group of its own, without signal handlers (the daemon's group

@@ -3,6 +3,7 @@ import CoveSandbox
 import Foundation
 import Hummingbird
 import Logging
+import Synchronization
 
 /// How the E2B listener runs.
 public struct E2BOptions: Sendable {
@@ -33,7 +34,9 @@ public struct E2BService: Sendable {
   let manager: SandboxManager
   let keys: APIKeys
   let tokens: AccessTokens
-  let domain: String
+  let configuredDomain: String?
+  /// The port the listener took (a free one for port 0), once it listens.
+  let listening = ListeningPort()
   let watchers: Watchers
   let logger: Logger
 
@@ -41,16 +44,27 @@ public struct E2BService: Sendable {
     self.manager = manager
     keys = APIKeys(store: manager.store)
     tokens = try AccessTokens(directory: options.dataDirectory)
-    domain = options.domain ?? "localhost:\(options.port)"
+    configuredDomain = options.domain
+    listening.port.store(options.port, ordering: .relaxed)
     watchers = Watchers()
     self.logger = logger
   }
 
+  /// The `domain` of create's answer: the one configured, else
+  /// `localhost:{port}` (browsers and curl resolve `*.localhost` here).
+  var domain: String { configuredDomain ?? "localhost:\(listening.port.load(ordering: .relaxed))" }
+
   public func router() -> Router<E2BRequestContext> {
     let router = Router(context: E2BRequestContext.self)
     router.add(middleware: E2BErrorMiddleware())
+    router.add(middleware: SandboxPortMiddleware())
     addControlPlaneRoutes(to: router)
     addEnvdRoutes(to: router)
     return router
   }
+}
+
+/// The port a listener took, set once it listens.
+final class ListeningPort: Sendable {
+  let port = Atomic<Int>(0)
 }

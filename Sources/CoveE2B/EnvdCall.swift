@@ -111,3 +111,25 @@ extension E2BService {
     return user.isEmpty ? nil : user
   }
 }
+
+/// A request for a sandbox's own port by host name (`{port}-{id}.{domain}`,
+/// what the SDK's `get_host(port)` gives) is answered here whatever its
+/// path: forwarding it needs the sandbox network's ingress, which Cove
+/// does not have yet. envd's port goes on to the routes.
+struct SandboxPortMiddleware: RouterMiddleware {
+  typealias Context = E2BRequestContext
+
+  func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    -> Response
+  {
+    if request.headers[EnvdTarget.idHeader] == nil,
+      let target = EnvdTarget(headers: [:], host: request.head.authority), target.port != E2BService.envdPort
+    {
+      throw E2BError(
+        .badGateway,
+        "port \(target.port) of sandbox \(target.sandboxID) cannot be reached: Cove forwards only envd's port, "
+          + "\(E2BService.envdPort), so far")
+    }
+    return try await next(request, context)
+  }
+}

@@ -195,6 +195,19 @@ def test_connect_binary_protobuf_and_bad_envelopes(sandbox, daemon):
     # Over the message limit (16 MiB): resource_exhausted, before reading it.
     answer = envd(daemon, sandbox, "/process.Process/Start", b"\x00\x7f\x00\x00\x00", "application/connect+json")
     assert json.loads(answer.content[5:])["error"]["code"] == "resource_exhausted"
+    # Addressed by host name instead of headers: {port}-{id}.{domain}, the
+    # domain of create's answer (what get_host(port) builds on).
+    host = sandbox.get_host(49983)
+    assert host.startswith(f"49983-{sandbox.sandbox_id}.localhost:")
+    answer = httpx.get(
+        daemon["url"] + "/health",
+        headers={"Host": host, "X-Access-Token": sandbox._envd_access_token},
+        timeout=30,
+    )
+    assert answer.status_code == 204
+    # A sandbox's own port is not forwarded yet: a 502 that says so.
+    answer = httpx.get(daemon["url"] + "/", headers={"Host": sandbox.get_host(8080)}, timeout=30)
+    assert answer.status_code == 502 and "8080" in answer.json()["message"]
     # An unknown process: not_found, which the SDK's kill reads as False.
     answer = envd(daemon, sandbox, "/process.Process/SendSignal", b'{"process":{"pid":999999},"signal":"SIGNAL_SIGKILL"}')
     assert answer.status_code == 404 and answer.json()["code"] == "not_found"
