@@ -13,14 +13,13 @@ struct EnvdCall: Sendable {
   /// Nil for the guest's default (root).
   let user: String?
 
-  /// Home of `user`, where relative paths start (as in envd).
-  var home: String {
-    guard let user, user != "root" else { return "/root" }
-    return "/home/\(user)"
-  }
-
   /// `path` made absolute against the user's home.
-  func resolve(_ path: String) -> String {
+  func resolve(_ path: String) -> String { Self.resolve(path, user: user) }
+
+  /// `path` made absolute against `user`'s home (root's for nil), as
+  /// envd resolves relative paths.
+  static func resolve(_ path: String, user: String?) -> String {
+    let home = user == nil || user == "root" ? "/root" : "/home/\(user ?? "")"
     if path.hasPrefix("/") { return path }
     if path.isEmpty || path == "~" { return home }
     if path.hasPrefix("~/") { return home + path.dropFirst() }
