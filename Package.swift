@@ -85,10 +85,27 @@ let package = Package(
     ),
     // JSON shapes the API, its client and the store share; no dependencies.
     .target(name: "CoveAPIModels"),
+    // Host side: OCI images: references, the registry client (distribution
+    // API, token and basic auth), the content-addressed blob cache, image
+    // archives (docker save, OCI layouts) and unpacking layers.
+    .target(name: "CCoveOCI"),
+    .target(
+      name: "CoveOCI",
+      dependencies: [
+        "CCoveOCI",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Subprocess", package: "swift-subprocess"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
     // Host side: guest kernels, initramfs, root filesystem images.
     .target(
       name: "CoveImages",
       dependencies: [
+        "CoveOCI",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Subprocess", package: "swift-subprocess"),
         .product(name: "Logging", package: "swift-log"),

@@ -11,6 +11,9 @@ public struct ImageStore: Sendable {
     public var sizeBytes: UInt64
     public var created: Date
     public var path: String
+    /// What an OCI image says a container starts with; nil for images
+    /// Cove built from a directory.
+    public var config: ImageDefaults?
   }
 
   public let home: CoveHome
@@ -51,7 +54,8 @@ public struct ImageStore: Sendable {
   @discardableResult
   public func build(
     named name: String, fromDirectory directory: String, source: String? = nil,
-    headroom: UInt64 = 256 << 20, replacing: Bool = false
+    headroom: UInt64 = 256 << 20, replacing: Bool = false, config: ImageDefaults? = nil,
+    finishing: (@Sendable (String) async throws -> Void)? = nil
   ) async throws -> Image {
     try Self.validate(name)
     guard FileManager.default.isDirectory(directory) else {
@@ -74,13 +78,14 @@ public struct ImageStore: Sendable {
         "\(megabytes)M",
       ],
       package: "e2fsprogs")
+    try await finishing?(temporary)
     // rename() replaces atomically; a VM using the old file keeps its inode.
     guard rename(temporary, path) == 0 else {
       throw ImageError.io("moving the image into place at \(path)", String(cString: strerror(errno)))
     }
     let image = Image(
       name: name, source: source ?? "directory \(directory)", sizeBytes: megabytes << 20, created: Date(),
-      path: path)
+      path: path, config: config)
     try Self.encoder.encode(image).write(to: URL(fileURLWithPath: recordPath(name)), options: .atomic)
     logger.info("image built", metadata: ["name": "\(name)", "size": "\(megabytes) MiB"])
     return image
