@@ -73,6 +73,14 @@ def test_stdin(sandbox):
     assert handle.wait().stdout == "line one\n"
 
 
+def test_stdin_stream_and_close(sandbox):
+    # StreamInput: the Connect client stream, input in order, then CloseStdin.
+    handle = sandbox.commands.run("cat", background=True, stdin=True)
+    sandbox.commands.stream_input(handle.pid, ["a\n", b"b\n", "c\n"])
+    sandbox.commands.close_stdin(handle.pid)
+    assert handle.wait().stdout == "a\nb\nc\n"
+
+
 def test_command_sees_sandbox_envs_of_create(daemon):
     sb = Sandbox.create(envs={"FROM_CREATE": "yes"}, metadata={"suite": "e2b"}, timeout=120)
     try:
@@ -86,6 +94,12 @@ def test_command_sees_sandbox_envs_of_create(daemon):
 
         matching = Sandbox.list(query=SandboxQuery(metadata={"suite": "e2b"})).next_items()
         assert [s.sandbox_id for s in matching] == [sb.sandbox_id]
+        # Pages of one: the x-next-token header leads to the next.
+        pages = Sandbox.list(limit=1)
+        first = pages.next_items()
+        assert len(first) == 1 and pages.has_next
+        second = pages.next_items()
+        assert len(second) == 1 and second[0].sandbox_id != first[0].sandbox_id
         before = info.end_at
         sb.set_timeout(600)
         assert sb.get_info().end_at > before
