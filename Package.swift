@@ -268,6 +268,10 @@ let package = Package(
       ]
     ),
     .testTarget(
+      name: "CoveOCITests",
+      dependencies: ["CoveOCI", "CCoveOCI", "CoveImages", "CoveMachine", "CoveTestSupport"]
+    ),
+    .testTarget(
       name: "CoveE2BTests",
       dependencies: ["CoveE2B", "CoveE2BProto", .product(name: "NIOCore", package: "swift-nio")]
     ),
