@@ -219,11 +219,26 @@ extension HostCheck {
     }
   }
 
+  /// What pulling and importing OCI images calls: gzip and zstd unpack
+  /// layers, debugfs gives files their owners when Cove is not root.
+  func imageToolsFinding() -> HostFinding {
+    let tools = [("gzip", "gzip"), ("zstd", "zstd")] + (isRoot ? [] : [("debugfs", "e2fsprogs")])
+    let absent = tools.filter { (try? locate($0.0, $0.1)) == nil }
+    guard absent.isEmpty else {
+      let names = absent.map { "\($0.0) (\($0.1))" }.joined(separator: ", ")
+      return HostFinding(
+        "image-tools", .warn, "pulling OCI images needs \(names)",
+        fix: install(Set(absent.map(\.1)).sorted().joined(separator: " ")))
+    }
+    return HostFinding("image-tools", .ok, tools.map(\.0).joined(separator: ", "))
+  }
+
   /// What the tests and benchmarks call besides Cove's own needs.
   func testToolsFinding() -> HostFinding {
     let tools = [
       ("cpio", "cpio"), ("debugfs", "e2fsprogs"), ("busybox", "busybox-static"), ("ssh", "openssh-client"),
-      ("python3", "python3"),
+      ("python3", "python3"), ("docker-registry", "docker-registry"), ("skopeo", "skopeo"),
+      ("musl-gcc", "musl-tools"), ("gcc", "gcc"), ("setcap", "libcap2-bin"),
     ]
     let absent = tools.filter { (try? locate($0.0, $0.1)) == nil }
     guard absent.isEmpty else {

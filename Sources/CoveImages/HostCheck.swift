@@ -59,7 +59,7 @@ public struct HostCheck: Sendable {
     findings += [memoryFinding(), diskFinding(path: home.root, what: "COVE_HOME", wanted: 2 << 30)]
     findings += [runDirectoryFinding(purpose), await kernelFinding(purpose), agentFinding()]
     findings.append(imageFinding(purpose))
-    if purpose == .doctor { findings.append(testToolsFinding()) }
+    if purpose == .doctor { findings += [imageToolsFinding(), testToolsFinding()] }
     return findings
   }
 

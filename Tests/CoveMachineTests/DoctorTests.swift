@@ -47,7 +47,7 @@ struct DoctorTests {
       Set(lines.keys)
         == [
           "qemu", "qemu-img", "mke2fs", "accelerator", "shm", "disk", "run-dir", "kernel", "agent", "image",
-          "test-tools",
+          "image-tools", "test-tools",
         ])
     for line in stdout.split(separator: "\n") {
       #expect(line.hasPrefix("ok ") || line.hasPrefix("warn ") || line.hasPrefix("fail "), "\(line)")
