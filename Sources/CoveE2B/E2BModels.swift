@@ -68,6 +68,15 @@ struct ConnectBody: Decodable {
   var timeout: Int?
 }
 
+struct SnapshotRequestBody: Decodable {
+  var name: String?
+}
+
+struct SnapshotBody: ResponseEncodable {
+  var snapshotID: String
+  var names: [String]
+}
+
 struct MetricBody: ResponseEncodable {
   var timestamp: Date
   var timestampUnix: Int

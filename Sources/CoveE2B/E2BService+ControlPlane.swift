@@ -105,6 +105,21 @@ extension E2BService {
     v1.post("{id}/connect") { request, context in try await connect(request, context) }
     v2.post("{id}/connect") { request, context in try await connect(request, context) }
 
+    // A snapshot is a Cove template of the sandbox as it stands (which
+    // carries on); Sandbox.create(template=snapshotID) clones it.
+    v1.post("{id}/snapshots") { request, context -> EditedResponse<SnapshotBody> in
+      let id = try context.parameters.require("id")
+      let body = try await request.decode(as: SnapshotRequestBody.self, context: context)
+      let name = body.name ?? "snapshot-" + UUID().uuidString.lowercased().prefix(8)
+      let template = try await manager.createTemplate(from: id, name: name)
+      return EditedResponse(status: .created, response: SnapshotBody(snapshotID: template.name, names: [template.name]))
+    }
+    router.group("snapshots").add(middleware: auth).get { request, _ -> ListResponse<SnapshotBody> in
+      let name = request.uri.queryParameters["name"].map(String.init)
+      let templates = try await manager.templates().filter { name == nil || $0.name == name }
+      return ListResponse(elements: templates.map { SnapshotBody(snapshotID: $0.name, names: [$0.name]) })
+    }
+
     v1.get("{id}/metrics") { _, context -> ListResponse<MetricBody> in
       ListResponse(elements: [try await metric(try context.parameters.require("id"))])
     }

@@ -273,3 +273,16 @@ def test_pause_and_connect(sandbox):
     resumed = Sandbox.connect(sandbox.sandbox_id, timeout=900)
     assert resumed.files.read("/tmp/kept.txt") == "survives"
     assert resumed.commands.run("echo back").stdout == "back\n"
+
+
+def test_snapshot_then_create_from_it(sandbox):
+    sandbox.files.write("/tmp/in-snapshot.txt", "from the snapshot")
+    snapshot = sandbox.create_snapshot()
+    assert snapshot.snapshot_id in [s.snapshot_id for s in Sandbox.list_snapshots().next_items()]
+    clone = Sandbox.create(template=snapshot.snapshot_id, timeout=120)
+    try:
+        assert clone.files.read("/tmp/in-snapshot.txt") == "from the snapshot"
+    finally:
+        clone.kill()
+    # The source carries on.
+    assert sandbox.commands.run("echo still").stdout == "still\n"
