@@ -5,6 +5,7 @@ COVE_AGENT."""
 
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -57,7 +58,12 @@ def daemon() -> Iterator[dict]:
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
         log.close()
+        # The store, and the templates that snapshots made (each holds its
+        # guest's memory); keep them with COVE_E2B_KEEP_DATA=1.
+        if not os.environ.get("COVE_E2B_KEEP_DATA"):
+            shutil.rmtree(data, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
