@@ -151,9 +151,13 @@ public struct QEMUCommandLine: Sendable {
     if c.restore == nil {
       args += ["-kernel", c.kernel.vmlinuz, "-initrd", c.initramfs, "-append", kernelArguments.joined(separator: " ")]
     }
+    // The overlay's file keeps the access it was opened with. QEMU's
+    // default (auto-read-only) reopens it by path, read-only, when a
+    // migration ends and writers go; a QEMU in its view finds no such path
+    // and the snapshot fails (VMMConfinement).
     args += [
       "-serial", "file:\(directory.console)",
-      "-drive", "id=root,file=\(directory.overlay),format=qcow2,if=none,discard=unmap",
+      "-drive", "id=root,file=\(directory.overlay),format=qcow2,if=none,discard=unmap,file.auto-read-only=off",
       "-device", "virtio-blk-device,drive=root",
       "-device", "virtio-serial-device",
       "-chardev", "socket,id=agent,path=\(directory.agentSocket),server=on,wait=off",
@@ -176,6 +180,8 @@ public struct QEMUCommandLine: Sendable {
     }
     args += [
       "-qmp", "unix:\(directory.qmpSocket),server=on,wait=off",
+      // For migrations into and from files Cove opens (QMPMigrationChannel).
+      "-qmp", "unix:\(directory.migrationSocket),server=on,wait=off",
       "-pidfile", directory.pidFile,
       "-daemonize",
     ]

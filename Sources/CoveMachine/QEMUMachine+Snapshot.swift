@@ -22,7 +22,7 @@ extension QEMUMachine {
     try await qmp.stop()
     // Set either way: a clone's QEMU still has it on from its own restore.
     try await qmp.execute("migrate-set-capabilities", arguments: Self.ignoreShared(ownsMemory))
-    try await qmp.execute("migrate", arguments: ["uri": .string("exec:cat > \(Self.shellQuoted(snapshot.state))")])
+    try await QMPMigrationChannel.save(to: snapshot.state, through: directory.migrationSocket)
     try await waitForMigration(qmp: qmp, what: "saving the device state")
     // QEMU is done with the memory file and the overlay once it has exited.
     try? await qmp.quit()
@@ -44,8 +44,7 @@ extension QEMUMachine {
   /// with `-incoming defer`, and lets it run.
   func restore(from snapshot: MachineSnapshot, qmp: QMPClient) async throws {
     try await qmp.execute("migrate-set-capabilities", arguments: Self.ignoreShared(snapshot.holdsMemory))
-    try await qmp.execute(
-      "migrate-incoming", arguments: ["uri": .string("exec:cat \(Self.shellQuoted(snapshot.state))")])
+    try await QMPMigrationChannel.load(from: snapshot.state, through: directory.migrationSocket)
     try await waitForMigration(qmp: qmp, what: "loading the device state")
     if try await !qmp.status().running { try await qmp.cont() }
     // The guest opened its agent port before the snapshot; QMP will not say so again.
@@ -111,8 +110,6 @@ extension QEMUMachine {
         "could not return a snapshot's files", metadata: ["snapshot": "\(snapshot.directory)", "error": "\(error)"])
     }
   }
-
-  static func shellQuoted(_ path: String) -> String { "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 }
 
 /// Renames, or copies and removes when `source` is on another file system
