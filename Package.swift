@@ -214,6 +214,7 @@ let package = Package(
         "CoveMCP",
         "CoveAPIModels",
         "CoveImages",
+        "CoveOCI",
         "CoveMachine",
         "CoveRules",
         "CoveSandbox",

@@ -5,8 +5,8 @@ import Foundation
 extension Cove {
   struct ImageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "image", abstract: "Build, list and remove root filesystem images.",
-      subcommands: [List.self, Build.self, Remove.self])
+      commandName: "image", abstract: "Pull, import, build, list, inspect and remove root filesystem images.",
+      subcommands: [List.self, Pull.self, Import.self, Build.self, Inspect.self, Remove.self])
 
     struct List: AsyncParsableCommand {
       static let configuration = CommandConfiguration(commandName: "ls", abstract: "List the images.")

@@ -28,11 +28,11 @@ extension Cove {
     var bootTimeout: Double = 300
     @Flag(help: "No network device in the guest.") var noNetwork = false
     @Flag(help: "Keep the guest console log (its path is printed).") var keepConsole = false
+    @Option(help: "Replace the image's entrypoint (\"\" drops it).") var entrypoint: String?
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments, after --.")
     var command: [String] = []
 
     func validate() throws {
-      guard !argv.isEmpty else { throw ValidationError("give a command to run, after --") }
       for pair in env where !pair.contains("=") || pair.hasPrefix("=") {
         throw ValidationError("-e takes KEY=VALUE, not \(pair)")
       }
@@ -61,8 +61,15 @@ extension Cove {
         configuration.network = !noNetwork
         configuration.keepConsoleLog = keepConsole
         if let accel, let chosen = Accelerator(rawValue: accel) { configuration.accelerator = chosen }
+        // An OCI image's Env, WorkingDir, User, Entrypoint and Cmd are
+        // the defaults, as docker run takes them.
+        let defaults = try? ImageStore(home: assets.home).image(named: image).config
+        let spec = processSpec(defaults: defaults)
+        guard !spec.argv.isEmpty else {
+          throw Message("give a command to run, after -- (image \(image) has no Entrypoint or Cmd)")
+        }
         code = try await Self.runInterruptibly(
-          QEMUMachine(configuration: configuration, logger: logger), spec: processSpec(),
+          QEMUMachine(configuration: configuration, logger: logger), spec: spec,
           bootTimeout: .milliseconds(Int(bootTimeout * 1000)))
       } catch {
         fail(error)
@@ -70,12 +77,15 @@ extension Cove {
       Foundation.exit(code)
     }
 
-    func processSpec() -> ProcessSpec {
-      var spec = ProcessSpec(argv: argv, cwd: workdir, user: user)
+    func processSpec(defaults: ImageDefaults? = nil) -> ProcessSpec {
+      var variables: [String: String] = [:]
       for pair in env {
         let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-        spec.env[String(parts[0])] = String(parts[1])
+        variables[String(parts[0])] = String(parts[1])
       }
+      let launch = ImageLaunch(
+        defaults: defaults, arguments: argv, entrypoint: entrypoint, env: variables, workdir: workdir, user: user)
+      var spec = ProcessSpec(argv: launch.argv, env: launch.env, cwd: launch.cwd, user: launch.user)
       // 0 (or less) is no timeout, as the agent reads it.
       if let timeout, timeout > 0 { spec.timeout = .milliseconds(Int64(timeout * 1000)) }
       return spec
