@@ -91,16 +91,20 @@ extension ImageStore {
   /// without root could not, by editing the finished ext4 with debugfs
   /// (which needs no privilege on a file the user owns).
   static func applyDeferred(_ deferred: [LayerApplier.Deferred], to image: String) async throws {
+    func quoted(_ text: String) -> String { "\"\(text.replacingOccurrences(of: "\"", with: "\\\""))\"" }
     var script = ""
     for item in deferred {
-      let path = "\"/\(item.path.replacingOccurrences(of: "\"", with: "\\\""))\""
+      let path = quoted("/" + item.path)
       let entry = item.entry
       switch entry.kind {
       case .characterDevice, .blockDevice, .fifo:
         let type = entry.kind == .fifo ? "p" : entry.kind == .blockDevice ? "b" : "c"
         let numbers = entry.kind == .fifo ? "" : " \(entry.deviceMajor) \(entry.deviceMinor)"
         let typeBits: UInt32 = entry.kind == .fifo ? 0o010000 : entry.kind == .blockDevice ? 0o060000 : 0o020000
-        script += "mknod \(path) \(type)\(numbers)\n"
+        // debugfs's mknod takes a name in its current directory, not a path.
+        let parts = item.path.split(separator: "/").map(String.init)
+        script += "cd \(quoted("/" + parts.dropLast().joined(separator: "/")))\n"
+        script += "mknod \(quoted(parts.last ?? "")) \(type)\(numbers)\ncd /\n"
         script += "sif \(path) mode 0\(String(typeBits | entry.mode, radix: 8))\n"
       default: break
       }

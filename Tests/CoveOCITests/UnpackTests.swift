@@ -49,6 +49,23 @@ struct UnpackTests {
     #expect(credentials.credential(for: "other.example") == nil)
   }
 
+  @Test("what a killed pull left in the cache is swept by the next one; a live pull's file stays")
+  func partialsSwept() async throws {
+    let root = try temporaryDirectory("cache")
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let cache = BlobCache(root: root)
+    let gone = Int32(try await sh("sh -c 'echo $$'").trimmingCharacters(in: .whitespacesAndNewlines))!
+    try FileManager.default.createDirectory(atPath: root + "/.partial", withIntermediateDirectories: true)
+    let hex = String(repeating: "a", count: 64)
+    let dead = "\(root)/.partial/\(hex).\(gone).dead"
+    let live = "\(root)/.partial/\(hex).\(getppid()).live"
+    for path in [dead, live] { FileManager.default.createFile(atPath: path, contents: Data("half".utf8)) }
+    try cache.store(Data("whole".utf8))
+    #expect(!FileManager.default.fileExists(atPath: dead))
+    #expect(FileManager.default.fileExists(atPath: live))
+    #expect(!cache.contains(try Digest(parsing: "sha256:" + hex)), "a partial file is never a blob")
+  }
+
   @Test("a symlink a lower layer left cannot carry a later layer's file out of the root")
   func symlinkEscape() async throws {
     let work = try temporaryDirectory("escape")
