@@ -24,6 +24,8 @@ public final class QEMUMachine: VirtualMachine {
     /// The snapshot whose files a VM that takes one over holds until
     /// ``keepSnapshotFiles()`` (see ``MachineConfiguration/restoreTakesOver``).
     var borrowed: MachineSnapshot?
+    /// How the QEMU is confined, once started.
+    var confined: ConfinedVMM?
   }
   private let state: Mutex<State>
 
@@ -42,6 +44,8 @@ public final class QEMUMachine: VirtualMachine {
 
   public var pid: pid_t? { state.withLock { $0.pid } }
   public var qmp: QMPClient? { state.withLock { $0.qmp } }
+  /// How its QEMU is confined (uid, view, cgroup and limits); nil before start.
+  public var confined: ConfinedVMM? { state.withLock { $0.confined } }
 
   public func start() async throws {
     let clock = ContinuousClock()
@@ -64,13 +68,19 @@ public final class QEMUMachine: VirtualMachine {
           ],
           package: "qemu-utils")
       }
-      let arguments = QEMUCommandLine(configuration: configuration, directory: directory).arguments
+      let confined = try configuration.confinement.prepare(
+        id: id, directory: directory, configuration: configuration, logger: logger)
+      state.withLock { $0.confined = confined }
+      let arguments =
+        QEMUCommandLine(configuration: configuration, directory: directory).arguments + confined.arguments
       logger.debug("starting QEMU", metadata: ["arguments": "\(arguments.joined(separator: " "))"])
       try await Self.launchQEMU(
         configuration.qemuBinary, arguments, environment: QEMUCommandLine.environment(),
         hugePages: QEMUCommandLine.transparentHugePages(configuration.accelerator))
       guard let pid = directory.qemuPID else { throw MachineError.qemuFailed("no pid file") }
       state.withLock { $0.pid = pid }
+      // Still stopped (-S, -incoming defer): the guest runs nothing outside it.
+      try confined.place(pid)
       let qmp = try await QMPClient.connect(path: directory.qmpSocket)
       state.withLock { $0.qmp = qmp }
       if let snapshot = configuration.restore {
@@ -252,6 +262,8 @@ public final class QEMUMachine: VirtualMachine {
     await agent?.close()
     await qmp?.close()
     if let snapshot = state.withLock({ $0.borrowed }) { returnFiles(to: snapshot) }
+    // Before the directory goes: a uid claim whose directory is gone is free.
+    VMMConfinement.release(id: id, directory: directory)
     removeFiles()
   }
 
@@ -373,6 +385,7 @@ public final class QEMUMachine: VirtualMachine {
       if let pid = directory.qemuPID, processIsAlive(pid), isQEMU(pid, of: directory) {
         Glibc.kill(pid, SIGKILL)
       }
+      VMMConfinement.release(id: entry, directory: directory)
       directory.remove()
       logger.info("removed an abandoned VM", metadata: ["directory": "\(directory.path)"])
     }

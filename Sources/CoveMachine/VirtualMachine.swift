@@ -54,6 +54,9 @@ public struct MachineConfiguration: Sendable {
   /// TCP ports of the guest reachable from the host's loopback through
   /// user-mode networking (needs ``network``).
   public var portForwards: [PortForward] = []
+  /// How QEMU is confined: seccomp, its own uid and view, a cgroup with
+  /// resource limits (see ``VMMConfinement``).
+  public var confinement: VMMConfinement = .fromEnvironment()
 
   public init(kernel: GuestKernel, initramfs: String, rootImage: String) {
     self.kernel = kernel
