@@ -55,9 +55,11 @@ extension ImageStore {
     named name: String, from fetched: FetchedImage, replacing: Bool = false,
     progress: @escaping PullProgress = { _ in }
   ) async throws -> Image {
+    sweepAbandonedBuilds()
     // The tree holds the image's setuid files and device nodes while it is
-    // built; only root may enter the directory above it.
-    let scratch = try home.scratchDirectory("oci-\(name)")
+    // built; only root may enter the directory above it. The pid in its
+    // name lets a later build remove what a killed one left.
+    let scratch = try home.scratchDirectory("oci-\(getpid())-\(name)")
     defer { try? FileManager.default.removeItem(atPath: scratch) }
     guard chmod(scratch, 0o700) == 0 else {
       throw ImageError.io("protecting \(scratch)", String(cString: strerror(errno)))
@@ -85,6 +87,28 @@ extension ImageStore {
     return try await build(
       named: name, fromDirectory: root, source: fetched.source, headroom: 256 << 20, replacing: replacing,
       config: defaults, finishing: finishing)
+  }
+
+  /// Removes the trees and partial ext4 files of image builds whose
+  /// process is gone (killed, or stopped by Ctrl-C before it cleaned up).
+  func sweepAbandonedBuilds() {
+    func dead(_ pid: Substring) -> Bool {
+      guard let pid = Int32(pid), pid != getpid() else { return false }
+      return kill(pid, 0) != 0 && errno == ESRCH
+    }
+    let manager = FileManager.default
+    for entry in (try? manager.contentsOfDirectory(atPath: home.root)) ?? [] where entry.hasPrefix(".partial-oci-") {
+      if let pid = entry.dropFirst(".partial-oci-".count).split(separator: "-").first, dead(pid) {
+        try? manager.removeItem(atPath: home.root + "/" + entry)
+      }
+    }
+    // ImageStore.build's temporary files: NAME.ext4.partial-PID-RANDOM.
+    for entry in (try? manager.contentsOfDirectory(atPath: home.images)) ?? [] {
+      guard let range = entry.range(of: ".ext4.partial-") else { continue }
+      if let pid = entry[range.upperBound...].split(separator: "-").first, dead(pid) {
+        try? manager.removeItem(atPath: home.images + "/" + entry)
+      }
+    }
   }
 
   /// Gives files the owners, and makes the device nodes, that an unpack

@@ -33,26 +33,40 @@ public struct ImageUnpacker: Sendable {
     async throws(OCIError) -> Result
   {
     let cache = self.cache
-    let outcome: Swift.Result<Result, OCIError> = await withCheckedContinuation { continuation in
-      let thread = Thread {
-        do {
-          let applier = try LayerApplier(root: root)
-          for (index, layer) in layers.enumerated() {
-            progress(.unpacking(index: index, count: layers.count, layer.digest))
-            try Self.apply(cache.path(for: layer.digest), layer.digest, applier)
+    let cancelled = CancelFlag()
+    let outcome: Swift.Result<Result, OCIError> = await withTaskCancellationHandler {
+      await withCheckedContinuation { continuation in
+        let thread = Thread {
+          do {
+            let applier = try LayerApplier(root: root)
+            applier.isCancelled = { cancelled.isSet }
+            for (index, layer) in layers.enumerated() {
+              progress(.unpacking(index: index, count: layers.count, layer.digest))
+              try Self.apply(cache.path(for: layer.digest), layer.digest, applier)
+            }
+            continuation.resume(
+              returning: .success(Result(deferred: applier.deferred, skippedXattrs: applier.skippedXattrs)))
+          } catch let error as OCIError {
+            continuation.resume(returning: .failure(error))
+          } catch {
+            continuation.resume(returning: .failure(OCIError(.unpack, "unpacking", underlying: error)))
           }
-          continuation.resume(
-            returning: .success(Result(deferred: applier.deferred, skippedXattrs: applier.skippedXattrs)))
-        } catch let error as OCIError {
-          continuation.resume(returning: .failure(error))
-        } catch {
-          continuation.resume(returning: .failure(OCIError(.unpack, "unpacking", underlying: error)))
         }
+        thread.name = "cove-unpack"
+        thread.start()
       }
-      thread.name = "cove-unpack"
-      thread.start()
+    } onCancel: {
+      cancelled.set()
     }
     return try outcome.get()
+  }
+
+  /// A flag the unpack thread reads and a cancelled task sets.
+  final class CancelFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
   }
 
   enum Compression: Equatable { case none, gzip, zstd }

@@ -30,6 +30,8 @@ public final class LayerApplier {
   private var created: Set<String> = []
   public private(set) var deferred: [Deferred] = []
   public private(set) var skippedXattrs: [String] = []
+  /// Asked between members; true stops the unpack (its task was cancelled).
+  var isCancelled: () -> Bool = { false }
 
   public init(root: String, privileged: Bool = geteuid() == 0) throws(OCIError) {
     rootFD = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -43,6 +45,7 @@ public final class LayerApplier {
   public func apply(_ reader: TarReader) throws(OCIError) {
     created = []
     while let entry = try reader.next() {
+      if isCancelled() { throw OCIError(.unpack, "cancelled") }
       try apply(entry, reader)
     }
   }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CoveImages
 import CoveOCI
+import CoveRules
 import Foundation
 
 extension Cove.ImageCommand {
@@ -37,9 +38,10 @@ extension Cove.ImageCommand {
         let options = RegistryClient.Options(
           insecure: insecure, maxBlobSize: maxLayerSize << 20, credentials: RegistryCredentials(explicit: explicit))
         let started = ContinuousClock.now
-        let image = try await store.pull(
-          parsed, named: name ?? ImageStore.defaultName(for: parsed), options: options, replacing: replace,
-          progress: display.handler)
+        let name = name ?? ImageStore.defaultName(for: parsed)
+        let image = try await interruptible {
+          try await store.pull(parsed, named: name, options: options, replacing: replace, progress: display.handler)
+        }
         display.finish()
         let seconds =
           Double((ContinuousClock.now - started).components.attoseconds) / 1e18
@@ -71,8 +73,9 @@ extension Cove.ImageCommand {
       let store = ImageStore(home: CoveHome())
       let display = PullProgressDisplay()
       do {
-        let image = try await store.importArchive(
-          file, named: name, select: tag, replacing: replace, progress: display.handler)
+        let image = try await interruptible {
+          try await store.importArchive(file, named: name, select: tag, replacing: replace, progress: display.handler)
+        }
         display.finish()
         print("\(image.name): \(image.sizeBytes >> 20) MiB from \(image.source) (\(image.config?.digest ?? ""))")
       } catch {
@@ -122,4 +125,18 @@ extension Cove.ImageCommand {
       for (key, value) in rows { print(key.padding(toLength: 12, withPad: " ", startingAt: 0) + value) }
     }
   }
+}
+
+/// Runs `work`, cancelling it on SIGINT, SIGTERM or SIGHUP and waiting for
+/// it to clean up (partial blobs, the unpacked tree, the partial ext4)
+/// before the command exits with 128 + the signal.
+func interruptible<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+  let task = Task { try await work() }
+  let interrupted = Interruption.watch { task.cancel() }
+  defer { interrupted.stop() }
+  let result = await task.result
+  if let signal = interrupted.signal {
+    fail(Message("interrupted; nothing half-made was kept"), code: ExitStatus.shellCode(forSignal: signal))
+  }
+  return try result.get()
 }
