@@ -208,7 +208,40 @@ struct ConfinementTests {
     await machine.kill()
   }
 
-  @Test("cgroup hierarchies are found for v1 (one per controller, Cove's own group in each) and v2")
+  @Test(
+    "under cgroup v2 a VM's group is one directory under Cove's own, with cpu.max, memory.max, pids.max and io.weight")
+  func unifiedGroup() throws {
+    // A v2 tree laid out as the kernel would show it, in a plain directory
+    // (these machines mount v1): the paths and values Cove writes.
+    let root = "/tmp/cove-cgroup2-\(getpid())"
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let own = root + "/sys/fs/cgroup/cove.service"
+    let group = own + "/cove/vm1"
+    try FileManager.default.createDirectory(atPath: group, withIntermediateDirectories: true)
+    let files = [
+      root + "/sys/fs/cgroup/cgroup.controllers": "cpuset cpu io memory pids\n",
+      own + "/cgroup.controllers": "cpu io memory pids\n",
+      own + "/cgroup.subtree_control": "", own + "/cove/cgroup.subtree_control": "",
+      group + "/cpu.max": "", group + "/memory.max": "", group + "/pids.max": "", group + "/io.weight": "",
+    ]
+    for (path, text) in files { try text.write(toFile: path, atomically: false, encoding: .utf8) }
+    let layout = try #require(
+      CGroup.Layout.parse(
+        mountinfo: "40 30 0:35 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate",
+        membership: "0::/cove.service\n", root: root))
+    #expect(layout.unified && layout.own["memory"] == own && layout.missing.isEmpty)
+    let made = try CGroup.create(named: "vm1", limits: ResourceLimits(cpus: 2, memoryMiB: 256), layout: layout)
+    #expect(Set(made.directories.values) == [group])
+    func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+    #expect(read(group + "/cpu.max") == "200000 100000")
+    #expect(read(group + "/memory.max") == "\((256 + ResourceLimits.vmmOverheadMiB) << 20)")
+    #expect(read(group + "/pids.max") == "98")
+    #expect(read(group + "/io.weight") == "100")
+    #expect(read(own + "/cove/cgroup.subtree_control").contains("+memory"))
+  }
+
+  @Test(
+    "cgroup v1 hierarchies are found (one per controller, Cove's own group in each), and a missing controller is named")
   func layouts() {
     let mountinfo = """
       30 25 0:26 / /sys/fs/cgroup rw - tmpfs tmpfs rw,mode=755
