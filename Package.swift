@@ -139,6 +139,7 @@ let package = Package(
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Metrics", package: "swift-metrics"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]
     ),
     // `cove serve`: the HTTP API over the sandbox manager.
@@ -275,6 +276,13 @@ let package = Package(
     .testTarget(
       name: "CoveE2BTests",
       dependencies: ["CoveE2B", "CoveE2BProto", .product(name: "NIOCore", package: "swift-nio")]
+    ),
+    .testTarget(
+      name: "CoveSandboxTests",
+      dependencies: [
+        "CoveSandbox", "CoveMachine", "CoveImages", "CoveRules",
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ]
     ),
     .testTarget(
       name: "CoveAgentTests",

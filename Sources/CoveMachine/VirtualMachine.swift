@@ -1,20 +1,38 @@
 import CoveImages
 import Foundation
 
-/// One microVM, whatever runs it. QEMU is the only backend; the protocol
-/// keeps the rest of Cove independent of it.
-public protocol VirtualMachine: Sendable {
+/// One microVM, whatever runs it: what the sandbox manager holds and
+/// drives. QEMU is the only backend (``QEMUMachine``); a fake one lets the
+/// manager's logic be tested without a hypervisor.
+public protocol VirtualMachine: AnyObject, Sendable {
   var id: String { get }
   var configuration: MachineConfiguration { get }
-  /// Starts the VM; returns once the hypervisor runs it.
-  func start() async throws
-  /// Waits until the guest agent answers, and returns a connection to it.
-  func waitForAgent(timeout: Duration) async throws -> AgentConnection
+  /// Whether the VM still exists (its hypervisor process lives).
+  var isRunning: Bool { get }
+  /// Boots the guest (or restores ``MachineConfiguration/restore``) in a
+  /// turn of `admission` (or in `permit`, already taken) and returns its
+  /// agent once it answers, within `timeout` of the turn.
+  func bootGuest(timeout: Duration, permit: BootPermit?, admission: BootAdmission) async throws -> any GuestAgent
+  /// Takes over a VM that an earlier process started and left running.
+  func attach() async throws
+  /// The guest's agent, waiting up to `timeout` for it to answer.
+  func guestAgent(timeout: Duration) async throws -> any GuestAgent
+  /// Stops and starts the vCPUs in place.
+  func pause() async throws
+  func resume() async throws
+  /// Stops the VM and keeps it on disk in `directory`.
+  func snapshot(into directory: String) async throws -> MachineSnapshot
+  /// A VM that took a snapshot's files over (a resume) keeps them from now on.
+  func keepSnapshotFiles()
   /// Asks the guest to shut down, waits up to `grace`, then kills it; then
   /// removes every file the VM had.
   func stop(grace: Duration) async
   /// Ends the VM at once and removes its files.
   func kill() async
+  /// Lets go of a VM that keeps running for the next process to attach.
+  func detach() async
+  /// The last `limit` bytes of the guest's console.
+  func consoleTail(limit: Int) -> String
 }
 
 /// What to boot and with how much.

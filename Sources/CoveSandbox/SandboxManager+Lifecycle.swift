@@ -5,16 +5,8 @@ import Logging
 extension SandboxManager {
   // MARK: Reaper
 
-  /// Every ``ManagerConfiguration/reapInterval`` until cancelled: stops
-  /// sandboxes whose deadline passed, and marks those whose VM died.
-  public func runReaper() async {
-    while !Task.isCancelled {
-      await reap()
-      try? await Task.sleep(for: configuration.reapInterval)
-    }
-  }
-
-  /// One pass of the reaper.
+  /// One pass of the reaper (``SandboxReaper`` runs it every
+  /// ``ManagerConfiguration/reapInterval``).
   public func reap(now: Date = Date()) async {
     let records = (try? await store.sandboxes(in: [.running, .paused])) ?? []
     for record in records {
@@ -34,8 +26,9 @@ extension SandboxManager {
   }
 
   /// A sandbox whose QEMU is gone: `error`, with the console's last words.
-  func markDead(_ id: String, machine: QEMUMachine) async {
-    let console = machine.directory.consoleTail(limit: 2000)
+  func markDead(_ id: String, machine: any VirtualMachine) async {
+    let tail = machine.consoleTail(limit: 2000)
+    let console = tail.isEmpty ? "(no console output)" : tail
     await machine.kill()
     release(id)
     _ = try? await store.modify(id) { record in
@@ -61,7 +54,7 @@ extension SandboxManager {
       machineConfiguration.runDirectory = record.runDirectory
       var logger = self.logger
       logger[metadataKey: "sandbox"] = "\(record.id)"
-      let machine = QEMUMachine(configuration: machineConfiguration, id: record.id, logger: logger)
+      let machine = configuration.makeMachine(machineConfiguration, record.id, logger)
       if record.state == .running || record.state == .paused, (try? await machine.attach()) != nil {
         live.withLock { live in
           live.machines[record.id] = machine

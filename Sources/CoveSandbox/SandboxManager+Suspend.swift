@@ -54,7 +54,7 @@ extension SandboxManager {
         // and its workload, told it was being suspended, hears it goes on.
         if previous == .running { try? await machine.resume() }
         _ = try? await store.modify(id) { try $0.state = $0.state.transition(to: previous) }
-        if hooked, let agent = try? await machine.waitForAgent(timeout: .seconds(5)) {
+        if hooked, let agent = try? await machine.guestAgent(timeout: .seconds(5)) {
           _ = try? await Self.invoke(.resume, agent: agent)
         }
         throw SandboxError.unavailable("sandbox \(id) could not be suspended: \(error)")
@@ -99,10 +99,10 @@ extension SandboxManager {
     }
     var logger = self.logger
     logger[metadataKey: "sandbox"] = "\(id)"
-    let machine = QEMUMachine(configuration: resumeConfiguration(of: record), id: id, logger: logger)
+    let machine = configuration.makeMachine(resumeConfiguration(of: record), id, logger)
     live.withLock { $0.machines[id] = machine }
     do {
-      let agent = try await machine.boot(timeout: configuration.bootTimeout, permit: permit)
+      let agent = try await machine.bootGuest(timeout: configuration.bootTimeout, permit: permit, admission: admission)
       try await Self.makeUnique(agent)
       if await hooks(of: record) != nil {
         let result = try await Self.invoke(.resume, agent: agent)
@@ -157,7 +157,7 @@ extension SandboxManager {
     guard record.state == .queued || record.state == .starting,
       FileManager.default.fileExists(atPath: suspendDirectory(of: record.id) + "/state")
     else { return false }
-    let machine = QEMUMachine(configuration: resumeConfiguration(of: record), id: record.id, logger: logger)
+    let machine = configuration.makeMachine(resumeConfiguration(of: record), record.id, logger)
     try? await machine.attach()
     await machine.kill()
     _ = try await store.modify(record.id) { try $0.state = $0.state.transition(to: .suspended) }

@@ -77,10 +77,10 @@ extension SandboxManager {
     machineConfiguration.runDirectory = configuration.runDirectory
     var logger = self.logger
     logger[metadataKey: "template"] = "\(request.name)"
-    let machine = QEMUMachine(configuration: machineConfiguration, id: id, logger: logger)
+    let machine = configuration.makeMachine(machineConfiguration, id, logger)
     let directory = configuration.templateDirectory + "/" + request.name
     do {
-      let agent = try await machine.boot(timeout: configuration.bootTimeout, admission: admission)
+      let agent = try await machine.bootGuest(timeout: configuration.bootTimeout, permit: nil, admission: admission)
       try await Self.prepare(agent, ready: request.readyCommand, hooks: request.hooks, services: request.services)
       if let start = request.startCommand {
         _ = try await agent.launch(ProcessSpec(argv: start, tag: "template-start"))

@@ -52,7 +52,7 @@ public struct ManagerConfiguration: Sendable {
   public var memoryBudgetMiB: Int = ManagerConfiguration.defaultMemoryBudget
   public var maxTimeout: Int = 86_400
   /// A hang guard, not a speed expectation: a guest that makes no progress
-  /// is caught by the CPU it burns (``QEMUMachine/boot``'s stall check); a
+  /// is caught by the CPU it burns (``QEMUMachine/boot(timeout:permit:admission:stallCPU:)``'s stall check); a
   /// slow one on a saturated host is let finish.
   public var bootTimeout: Duration = .seconds(300)
   /// Where VM directories go (Unix sockets: keep it short); see ``runDirectory(forData:)``.
@@ -63,6 +63,14 @@ public struct ManagerConfiguration: Sendable {
   /// daemon left: where more front ends over the manager start (the E2B
   /// listener of `cove serve --e2b-listen`).
   public var onRecovered: (@Sendable (SandboxManager) -> Void)?
+  /// Makes a sandbox's VM from its configuration, id and logger: QEMU,
+  /// unless a test gives a fake.
+  public var makeMachine: @Sendable (MachineConfiguration, String, Logger) -> any VirtualMachine = {
+    QEMUMachine(configuration: $0, id: $1, logger: $2)
+  }
+  /// What a VM of the named image boots from, instead of ``GuestAssets``
+  /// (a test with fake VMs needs no kernel or image).
+  public var imageConfiguration: (@Sendable (String) async throws -> MachineConfiguration)?
 
   /// `suspendDirectory` defaults to `suspended` beside `templateDirectory`.
   public init(runDirectory: String, templateDirectory: String, suspendDirectory: String? = nil) {
@@ -98,7 +106,7 @@ public final class SandboxManager: Sendable {
 
   /// The VMs of this process, and the memory each holds against the budget.
   struct Live {
-    var machines: [String: QEMUMachine] = [:]
+    var machines: [String: any VirtualMachine] = [:]
     var memory: [String: Int] = [:]
     /// Template names being made, so that two requests cannot take one name.
     var templatesInProgress: Set<String> = []
@@ -169,7 +177,7 @@ public final class SandboxManager: Sendable {
         initramfs: machineConfiguration.initramfs, rootImage: machineConfiguration.rootImage,
         runDirectory: configuration.runDirectory, template: template?.name)
       try await store.insert(record)
-      let machine = QEMUMachine(configuration: machineConfiguration, id: id, logger: logger)
+      let machine = configuration.makeMachine(machineConfiguration, id, logger)
       do {
         let clock = ContinuousClock()
         let queued = clock.now
@@ -182,7 +190,8 @@ public final class SandboxManager: Sendable {
           throw SandboxError.cancelled(id)
         }
         live.withLock { $0.machines[id] = machine }
-        let agent = try await machine.boot(timeout: configuration.bootTimeout, permit: permit)
+        let agent = try await machine.bootGuest(
+          timeout: configuration.bootTimeout, permit: permit, admission: admission)
         let answered = clock.now
         try await Self.setIdentity(agent, id: id, env: request.env, clone: template != nil)
         if template?.hooks != nil { try await Self.launch(agent, payload: request.runPayload ?? Data()) }
@@ -256,6 +265,7 @@ public final class SandboxManager: Sendable {
   /// What a VM of `image` boots from; a missing image is the caller's error.
   func assetConfiguration(image: String) async throws -> MachineConfiguration {
     do {
+      if let imageConfiguration = configuration.imageConfiguration { return try await imageConfiguration(image) }
       return try await assets.configuration(image: image)
     } catch let error as ImageError {
       // Only a missing or misnamed image is the client's fault; a missing
@@ -337,7 +347,7 @@ public final class SandboxManager: Sendable {
   }
 
   /// The VM of a sandbox that must be running for `operation`.
-  public func machine(_ id: String, for operation: String) async throws -> QEMUMachine {
+  public func machine(_ id: String, for operation: String) async throws -> any VirtualMachine {
     let record = try await get(id)
     guard record.state == .running, let machine = live.withLock({ $0.machines[id] }) else {
       throw SandboxError.wrongState(id: id, state: record.state, operation: operation)
@@ -350,7 +360,7 @@ public final class SandboxManager: Sendable {
   public func guest(_ id: String, for operation: String) async throws -> any GuestAgent {
     let machine = try await machine(id, for: operation)
     do {
-      return try await machine.waitForAgent(timeout: .seconds(5))
+      return try await machine.guestAgent(timeout: .seconds(5))
     } catch {
       throw SandboxError.unavailable("the agent of sandbox \(id) does not answer: \(error)")
     }
@@ -362,8 +372,7 @@ public final class SandboxManager: Sendable {
     guard let machine = live.withLock({ $0.machines[id] }) else {
       throw SandboxError.wrongState(id: id, state: record.state, operation: "the console log")
     }
-    let data = FileManager.default.contents(atPath: machine.directory.console) ?? Data()
-    return String(decoding: data.suffix(limit), as: UTF8.self)
+    return machine.consoleTail(limit: limit)
   }
 
   // MARK: Change
@@ -403,7 +412,7 @@ public final class SandboxManager: Sendable {
   public func stop(_ id: String, reason: String?) async throws {
     let current = try await get(id)
     if current.state == .running, await hooks(of: current) != nil,
-      let agent = try? await live.withLock({ $0.machines[id] })?.waitForAgent(timeout: .seconds(2))
+      let agent = try? await live.withLock({ $0.machines[id] })?.guestAgent(timeout: .seconds(2))
     {
       // The workload's last word; a guest that does not give it goes anyway.
       let result = try? await Self.invoke(.terminate, agent: agent, timeout: .seconds(10))

@@ -47,7 +47,6 @@ public enum CoveServer {
     let store = try SandboxStore(path: databasePath(data: options.dataDirectory))
     let manager = SandboxManager(store: store, assets: assets, configuration: options.manager, logger: logger)
     try await manager.recover()
-    let reaper = Task { await manager.runReaper() }
     let api = CoveAPI(manager: manager, registry: registry)
     let app = Application(
       router: api.router(),
@@ -62,17 +61,16 @@ public enum CoveServer {
     // and WebSockets told and ended, other requests given `shutdownGrace`
     // to finish, then cancelled. Only then are the sandboxes stopped.
     var configuration = ServiceGroupConfiguration(
-      services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+      services: [.init(service: app), .init(service: SandboxReaper(manager: manager))],
+      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
     configuration.maximumGracefulShutdownDuration = options.shutdownGrace
     configuration.maximumCancellationDuration = .seconds(5)
     do {
       try await ServiceGroup(configuration: configuration).run()
     } catch {
-      reaper.cancel()
       await manager.shutdown(stopSandboxes: !options.keepSandboxes)
       throw error
     }
-    reaper.cancel()
     logger.info("stopping", metadata: ["keep_sandboxes": "\(options.keepSandboxes)"])
     await manager.shutdown(stopSandboxes: !options.keepSandboxes)
   }
