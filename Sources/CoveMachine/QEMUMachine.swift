@@ -74,8 +74,9 @@ public final class QEMUMachine: VirtualMachine {
       let arguments =
         QEMUCommandLine(configuration: configuration, directory: directory).arguments + confined.arguments
       logger.debug("starting QEMU", metadata: ["arguments": "\(arguments.joined(separator: " "))"])
+      let command = try confined.command(qemu: configuration.qemuBinary, arguments: arguments)
       try await Self.launchQEMU(
-        configuration.qemuBinary, arguments, environment: QEMUCommandLine.environment(),
+        command.program, command.arguments, environment: QEMUCommandLine.environment(),
         hugePages: QEMUCommandLine.transparentHugePages(configuration.accelerator))
       guard let pid = directory.qemuPID else { throw MachineError.qemuFailed("no pid file") }
       state.withLock { $0.pid = pid }

@@ -1,3 +1,4 @@
+import CoveImages
 import Foundation
 import Logging
 
@@ -103,6 +104,10 @@ public struct VMMConfinement: Sendable, Equatable {
         let view = try Self.makeView(in: directory, network: configuration.network)
         confined.view = view
         confined.arguments += ["-runas", "\(uid):\(uid)", "-chroot", view]
+        // A VM without a network needs none: its QEMU gets an empty
+        // network namespace (no interface, not even loopback up), so a
+        // QEMU taken over cannot reach the host's services either.
+        confined.ownNetwork = !configuration.network
       }
       if cgroups {
         let limits = limits ?? ResourceLimits(cpus: configuration.cpus, memoryMiB: configuration.memoryMiB)
@@ -166,6 +171,17 @@ public struct ConfinedVMM: Sendable {
   public var view: String?
   /// The VM's cgroup; nil when it has none.
   public var cgroup: CGroup?
+  /// Whether QEMU starts in a network namespace of its own, empty.
+  public var ownNetwork = false
+
+  /// The program to launch and its arguments: QEMU itself, or `unshare
+  /// --net` running it in an empty network namespace (util-linux's
+  /// unshare execs QEMU in place, so the pid QEMU writes is QEMU's).
+  public func command(qemu: String, arguments: [String]) throws -> (program: String, arguments: [String]) {
+    guard ownNetwork else { return (qemu, arguments) }
+    let unshare = try HostCommand.locate("unshare", package: "util-linux")
+    return (unshare, ["--net", "--", try HostCommand.locate(qemu, package: "qemu-system-x86")] + arguments)
+  }
 
   /// Moves the launched (and still stopped) QEMU into the cgroup.
   public func place(_ pid: pid_t) throws(ConfinementError) {

@@ -41,6 +41,10 @@ struct ConfinementTests {
       // Its root is the empty view.
       let root = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/root")
       #expect(root == confined.view)
+      // A VM without a network gets an empty network namespace.
+      #expect(!configuration.network && confined.ownNetwork)
+      let network = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
+      #expect(network != (try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")))
 
       // QEMU cannot open a host file outside its view: asked to open the
       // guest's own base image and a host file by their host paths, it
