@@ -39,7 +39,18 @@ enum TestImages {
     """
 
   static func build() async throws -> OCILayoutBuilder {
-    let work = try temporaryDirectory("images")
+    // One directory per test process, named by its pid: the tests cannot
+    // remove it when the run ends, so each run removes those of runs gone.
+    let prefix = NSTemporaryDirectory() + "cove-test-images-"
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? []
+    where entry.hasPrefix("cove-test-images-") {
+      if let pid = Int32(entry.dropFirst("cove-test-images-".count)), pid != getpid(), kill(pid, 0) != 0 {
+        try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + entry)
+      }
+    }
+    let work = prefix + "\(getpid())"
+    try? FileManager.default.removeItem(atPath: work)
+    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
     let layout = try OCILayoutBuilder(root: work + "/layout")
     try Data(helloSource.utf8).write(to: URL(fileURLWithPath: work + "/hello.c"))
 
