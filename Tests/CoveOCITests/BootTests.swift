@@ -67,6 +67,26 @@ struct BootTests {
     }
   }
 
+  @Test("cove run --image NAME -- ARGS runs a pulled image's entrypoint with ARGS as its user, through the CLI")
+  func throughTheCLI() async throws {
+    let layout = try await TestImages.layout()
+    let registry = try await TestRegistry.start()
+    defer { registry.stop() }
+    try await layout.push(tag: "distroless", to: "\(registry.address)/cove/cli:1")
+    let name = "oci-test-cli-\(getpid())"
+    let environment = "COVE_HOME=\"\(Self.home.root)\" COVE_RUN_DIR=/tmp/cove-ocitest-cli-\(getpid())"
+    defer { try? ImageStore(home: Self.home).remove(named: name) }
+    let pulled = try await sh(
+      "env \(environment) \"$1\" image pull --insecure --name \"$2\" \"$3\" 2>&1", NonRootTests.cove, name,
+      "\(registry.address)/cove/cli:1")
+    #expect(pulled.contains("\(name): "), "\(pulled)")
+    let inspected = try await sh("env \(environment) \"$1\" image inspect \"$2\"", NonRootTests.cove, name)
+    #expect(inspected.contains(#"entrypoint  ["/hello"]"#) && inspected.contains("user        65532:65532"))
+    let ran = try await sh(
+      "env \(environment) \"$1\" run --image \"$2\" --no-network -- from the cli 2>/dev/null", NonRootTests.cove, name)
+    #expect(ran == "hello libc=glibc uid=65532 cwd=/ from the cli\n")
+  }
+
   @Test("a distroless-style glibc image without a shell runs its entrypoint as its numeric user")
   func distroless() async throws {
     try await withPulledImage("distroless") { machine, defaults in
