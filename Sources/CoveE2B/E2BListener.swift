@@ -53,7 +53,7 @@ public final class E2BListener: Sendable {
           logger: logger)
         // A group of its own, without signal handlers (the daemon's group
         // has them), so that stop() can end it gracefully.
-        let group = ServiceGroup(services: [app], logger: logger)
+        let group = ServiceGroup(services: [app, AutoPauseService(service: service)], logger: logger)
         self.running.withLock { $0.group = group }
         try await group.run()
       } catch {

@@ -69,17 +69,19 @@ extension E2BService {
       return detail(record)
     }
     v1.delete("{id}") { _, context -> HTTPResponse.Status in
-      try await manager.delete(try context.parameters.require("id"))
+      let id = try context.parameters.require("id")
+      try await manager.delete(id)
+      autoPause.remove(id)
       return .noContent
     }
     v1.post("{id}/timeout") { request, context -> HTTPResponse.Status in
       let body = try await request.decode(as: TimeoutBody.self, context: context)
-      _ = try await manager.extend(try context.parameters.require("id"), timeout: body.timeout)
+      try await setTimeout(try context.parameters.require("id"), seconds: body.timeout)
       return .noContent
     }
     v1.post("{id}/refreshes") { request, context -> HTTPResponse.Status in
       let body = try await request.decode(as: RefreshBody.self, context: context)
-      _ = try await manager.extend(try context.parameters.require("id"), timeout: body.duration ?? 60)
+      try await setTimeout(try context.parameters.require("id"), seconds: body.duration ?? 60)
       return .noContent
     }
     v1.post("{id}/pause") { _, context -> HTTPResponse.Status in
@@ -137,22 +139,25 @@ extension E2BService {
   /// snapshot) or an image; `base`, E2B's default, is the daemon's default image.
   func create(_ request: Request, _ context: E2BRequestContext) async throws -> EditedResponse<SandboxBody> {
     let body = try await request.decode(as: NewSandboxBody.self, context: context)
-    if body.autoPause == true {
-      throw E2BError.badRequest("autoPause is not supported by Cove yet: a sandbox is stopped at its timeout")
-    }
     if body.allowInternetAccess == false {
       throw E2BError.badRequest("allow_internet_access=false is not supported by Cove's E2B API yet")
     }
     if let mounts = body.volumeMounts, !mounts.isEmpty {
       throw E2BError.badRequest("volume mounts are not supported by Cove")
     }
+    let timeout = body.timeout ?? 300
+    let pauses = body.autoPause == true
+    // An auto-pausing sandbox is paused at `timeout`; the manager ends it
+    // only if that pause did not happen (AutoPause).
     var sandbox = SandboxRequest(
-      timeout: body.timeout ?? 300, env: body.envVars ?? [:], metadata: body.metadata ?? [:])
+      timeout: pauses ? min(timeout + AutoPause.grace, manager.configuration.maxTimeout) : timeout,
+      env: body.envVars ?? [:], metadata: body.metadata ?? [:])
     let name = body.templateID
     if name != "base" {
       if (try? await manager.template(name)) != nil { sandbox.template = name } else { sandbox.image = name }
     }
     let record = try await manager.create(sandbox)
+    if pauses { autoPause.set(record.id, deadline: Date().addingTimeInterval(TimeInterval(timeout))) }
     return EditedResponse(status: .created, response: sandboxBody(record))
   }
 
@@ -171,7 +176,9 @@ extension E2BService {
     default:
       throw E2BError(.notFound, "sandbox \(id) is \(record.state.rawValue)")
     }
-    if let timeout = body.timeout { record = try await manager.extend(id, timeout: timeout) }
+    if let timeout = body.timeout ?? (autoPause.contains(id) ? 300 : nil) {
+      record = try await setTimeout(id, seconds: timeout)
+    }
     return EditedResponse(status: status, response: sandboxBody(record))
   }
 
@@ -202,7 +209,8 @@ extension E2BService {
     let diskBytes = (try? FileManager.default.attributesOfItem(atPath: record.rootImage)[.size] as? Int) ?? 0
     return SandboxDetailBody(
       templateID: record.template ?? record.image, sandboxID: record.id, alias: record.template ?? record.image,
-      clientID: "cove", startedAt: record.createdAt, endAt: record.expiresAt, envdVersion: Self.envdVersion,
+      clientID: "cove", startedAt: record.createdAt, endAt: autoPause.deadline(record.id) ?? record.expiresAt,
+      envdVersion: Self.envdVersion,
       cpuCount: record.cpus, memoryMB: record.memoryMiB, diskSizeMB: diskBytes >> 20,
       state: e2bState(record.state) ?? "running", metadata: record.metadata, envdAccessToken: tokens.envd(record.id),
       domain: domain)

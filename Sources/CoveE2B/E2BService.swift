@@ -38,6 +38,7 @@ public struct E2BService: Sendable {
   /// The port the listener took (a free one for port 0), once it listens.
   let listening = ListeningPort()
   let watchers: Watchers
+  let autoPause: AutoPause
   let logger: Logger
 
   public init(manager: SandboxManager, options: E2BOptions, logger: Logger) throws {
@@ -47,6 +48,7 @@ public struct E2BService: Sendable {
     configuredDomain = options.domain
     listening.port.store(options.port, ordering: .relaxed)
     watchers = Watchers()
+    autoPause = AutoPause(directory: options.dataDirectory)
     self.logger = logger
   }
 

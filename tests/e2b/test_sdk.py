@@ -286,3 +286,20 @@ def test_snapshot_then_create_from_it(sandbox):
         clone.kill()
     # The source carries on.
     assert sandbox.commands.run("echo still").stdout == "still\n"
+
+
+def test_auto_pause_at_timeout_then_connect(daemon):
+    sb = Sandbox.create(timeout=10, lifecycle={"on_timeout": "pause"})
+    try:
+        sb.files.write("/tmp/before-pause.txt", "kept")
+        # Paused (Cove's suspend) at its timeout instead of ended. Only the
+        # API can tell: a bounded poll of its state.
+        deadline = time.monotonic() + 120
+        while Sandbox.get_info(sb.sandbox_id).state.value != "paused":
+            assert time.monotonic() < deadline, "not paused at its timeout"
+            time.sleep(1)
+        resumed = Sandbox.connect(sb.sandbox_id, timeout=120)
+        assert resumed.files.read("/tmp/before-pause.txt") == "kept"
+        assert resumed.get_info().state.value == "running"
+    finally:
+        Sandbox.kill(sb.sandbox_id)
