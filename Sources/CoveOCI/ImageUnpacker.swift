@@ -44,6 +44,7 @@ public struct ImageUnpacker: Sendable {
               progress(.unpacking(index: index, count: layers.count, layer.digest))
               try Self.apply(cache.path(for: layer.digest), layer.digest, applier)
             }
+            applier.finish()
             continuation.resume(
               returning: .success(Result(deferred: applier.deferred, skippedXattrs: applier.skippedXattrs)))
           } catch let error as OCIError {

@@ -30,6 +30,9 @@ public final class LayerApplier {
   private var created: Set<String> = []
   public private(set) var deferred: [Deferred] = []
   public private(set) var skippedXattrs: [String] = []
+  /// Directories whose mode keeps their owner out, opened up while an
+  /// unprivileged unpack runs (see ``finish()``).
+  private var lockedDirectories: [(path: String, mode: UInt32)] = []
   /// Asked between members; true stops the unpack (its task was cancelled).
   var isCancelled: () -> Bool = { false }
 
@@ -113,6 +116,15 @@ public final class LayerApplier {
     created.insert(path)
   }
 
+  /// Gives directories opened up for an unprivileged unpack their own
+  /// modes, deepest first; call after the last layer.
+  public func finish() {
+    for (path, mode) in lockedDirectories.reversed() {
+      fchmodat(rootFD, path, mode_t(mode), 0)
+    }
+    lockedDirectories = []
+  }
+
   /// Owner, then mode (a chown clears setuid), then extended attributes and
   /// the modification time.
   func setAttributes(fd: Int32, _ entry: TarEntry, _ path: String) throws(OCIError) {
@@ -120,7 +132,14 @@ public final class LayerApplier {
       guard errno == EPERM, !privileged else { throw failure("setting the owner of", path) }
       defer_(path, entry)
     }
-    guard fchmod(fd, mode_t(entry.mode)) == 0 else { throw failure("setting the mode of", path) }
+    var mode = entry.mode
+    if entry.kind == .directory && !privileged && mode & 0o700 != 0o700 {
+      // Without root a directory must stay writable by its owner while
+      // layers fill it (and whiteouts empty it); its mode comes at the end.
+      lockedDirectories.append((path, mode))
+      mode |= 0o700
+    }
+    guard fchmod(fd, mode_t(mode)) == 0 else { throw failure("setting the mode of", path) }
     for (name, value) in entry.xattrs.sorted(by: { $0.key < $1.key }) {
       let result = value.withUnsafeBytes { fsetxattr(fd, name, $0.baseAddress, $0.count, 0) }
       // security.* and trusted.* need root; a file system may refuse others.

@@ -29,5 +29,7 @@ struct NonRootTests {
     #expect(try await ext4.stat("/bin/busybox").contains("User:     0"), "not nobody's uid")
     #expect(try await ext4.stat("/opt/null").contains("Type: character special"))
     #expect(try await ext4.run("ls /").contains("/opt") == false, "no stray entries in /")
+    #expect(try await ext4.cat("/opt/sealed/file") == "inside\n", "a directory without write access is filled")
+    #expect(try await ext4.stat("/opt/sealed").contains("Mode:  0555"), "and gets its mode")
   }
 }

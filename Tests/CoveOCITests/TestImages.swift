@@ -90,6 +90,7 @@ enum TestImages {
       chown 1000:1000 "$1/home/app" "$1/home/app/owned"
       chmod 640 "$1/home/app/owned"
       mknod "$1/opt/null" c 1 3
+      mkdir "$1/opt/sealed" && echo inside > "$1/opt/sealed/file" && chmod 555 "$1/opt/sealed"
       chown 1000:1000 "$1/work"
       """, changes)
     let layer2 = try await layout.layer(from: changes, .zstd)
