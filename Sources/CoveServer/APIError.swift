@@ -1,19 +1,24 @@
+import CoveAPIContract
 import CoveMachine
 import CoveSandbox
 import Foundation
 import Hummingbird
 import NIOCore
+import OpenAPIRuntime
 import ServiceLifecycle
+
+/// The API's error codes, as openapi.yaml's `ErrorCode` enum defines them.
+public typealias ErrorCode = Components.Schemas.ErrorCode
 
 /// Every error the API answers with: `{"error": {"code": ..., "message": ...}}`
 /// and the status that fits.
 public struct APIError: HTTPResponseError, Sendable {
   public var status: HTTPResponse.Status
-  public var code: String
+  public var code: ErrorCode
   public var message: String
   public var headers: HTTPFields = [:]
 
-  public init(_ status: HTTPResponse.Status, code: String, _ message: String) {
+  public init(_ status: HTTPResponse.Status, code: ErrorCode, _ message: String) {
     self.status = status
     self.code = code
     self.message = message
@@ -25,28 +30,25 @@ public struct APIError: HTTPResponseError, Sendable {
     return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: body)))
   }
 
+  /// What clients are told: the `Error` schema's `{"error": {"code", "message"}}`.
+  var detail: Components.Schemas.ErrorDetail { .init(code: code, message: message) }
+
   var body: Data {
-    struct Envelope: Encodable {
-      struct Inner: Encodable {
-        var code: String
-        var message: String
-      }
-      var error: Inner
-    }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return (try? encoder.encode(Envelope(error: .init(code: code, message: message)))) ?? Data()
+    return (try? encoder.encode(Components.Schemas._Error(error: detail))) ?? Data()
   }
 
-  static func badRequest(_ message: String) -> APIError { APIError(.badRequest, code: "invalid_request", message) }
+  static func badRequest(_ message: String) -> APIError { APIError(.badRequest, code: .invalidRequest, message) }
 
   /// What a request or stream cut short by SIGTERM is told.
-  static let shuttingDown = APIError(.serviceUnavailable, code: "shutting_down", "the server is shutting down")
+  static let shuttingDown = APIError(.serviceUnavailable, code: .shuttingDown, "the server is shutting down")
 
   /// The API's view of any error a handler throws.
   init(_ error: any Error) {
     switch error {
     case let error as APIError: self = error
+    case let error as ServerError: self.init(contract: error)
     case let error as SandboxError: self.init(sandbox: error)
     case let error as GuestError: self.init(guest: error)
     case let error as HTTPError:
@@ -54,28 +56,55 @@ public struct APIError: HTTPResponseError, Sendable {
     case let error as DecodingError: self = .badRequest("the request body is not valid: \(Self.describe(error))")
     case let error as NIOTooManyBytesError:
       let limit = error.maxBytes.map { " of \($0) bytes" } ?? ""
-      self.init(.contentTooLarge, code: "too_large", "the request body is over the limit\(limit)")
+      self.init(.contentTooLarge, code: .tooLarge, "the request body is over the limit\(limit)")
     case is CancellationError where Task.isShuttingDownGracefully: self = .shuttingDown
-    default: self.init(.internalServerError, code: "internal", "\(error)")
+    default: self.init(.internalServerError, code: ._internal, "\(error)")
     }
+  }
+
+  /// An error of the generated server: the handler's own error, or a
+  /// request it could not read (a parameter or body not of the document's
+  /// types: 400, whatever status OpenAPIRuntime suggests, as the document
+  /// gives every operation 400 and no 406 or 415).
+  init(contract error: ServerError) {
+    let cause = Self.cause(of: error)
+    // OpenAPIRuntime's own refusals (a request it could not read, an
+    // answer the client does not accept) say what they would answer.
+    if !(cause is ServerError), !(cause is any HTTPResponseConvertible) {
+      self.init(cause)
+    } else if let decoding = error.underlyingError as? DecodingError {
+      self = .badRequest("the request is not valid: \(Self.describe(decoding))")
+    } else if (400..<500).contains(error.httpStatus.code) {
+      self = .badRequest("the request is not valid: \(error.causeDescription)")
+    } else {
+      self.init(.internalServerError, code: ._internal, "\(error.causeDescription): \(error.underlyingError)")
+    }
+  }
+
+  /// What a handler of the generated server threw, which OpenAPIRuntime
+  /// wraps in a `ServerError`; `error` itself for anything else, and for a
+  /// request the generated code could not read.
+  static func cause(of error: any Error) -> any Error {
+    guard let server = error as? ServerError, server.operationInput != nil else { return error }
+    return server.underlyingError
   }
 
   init(sandbox error: SandboxError) {
     switch error.kind {
-    case .notFound: self.init(.notFound, code: "not_found", error.description)
-    case .conflict: self.init(.conflict, code: "conflict", error.description)
-    case .invalid: self.init(.badRequest, code: "invalid_request", error.description)
+    case .notFound: self.init(.notFound, code: .notFound, error.description)
+    case .conflict: self.init(.conflict, code: .conflict, error.description)
+    case .invalid: self.init(.badRequest, code: .invalidRequest, error.description)
     case .tooMany:
-      let code =
+      let code: ErrorCode =
         switch error {
-        case .memoryBudgetExceeded: "memory_budget_exceeded"
-        case .tooManyTemplates: "too_many_templates"
-        default: "too_many_sandboxes"
+        case .memoryBudgetExceeded: .memoryBudgetExceeded
+        case .tooManyTemplates: .tooManyTemplates
+        default: .tooManySandboxes
         }
       self.init(.tooManyRequests, code: code, error.description)
-    case .unavailable: self.init(.serviceUnavailable, code: "unavailable", error.description)
-    case .storage: self.init(Self.insufficientStorage, code: "insufficient_storage", error.description)
-    case .failed: self.init(.internalServerError, code: "boot_failed", error.description)
+    case .unavailable: self.init(.serviceUnavailable, code: .unavailable, error.description)
+    case .storage: self.init(Self.insufficientStorage, code: .insufficientStorage, error.description)
+    case .failed: self.init(.internalServerError, code: .bootFailed, error.description)
     }
   }
 
@@ -84,30 +113,30 @@ public struct APIError: HTTPResponseError, Sendable {
   init(guest error: GuestError) {
     let message = error.message
     switch error.code {
-    case .notFound: self.init(.notFound, code: "not_found", message)
-    case .alreadyExists: self.init(.conflict, code: "already_exists", message)
-    case .permissionDenied: self.init(.forbidden, code: "permission_denied", message)
-    case .invalidArgument, .outOfRange: self.init(.badRequest, code: "invalid_request", message)
-    case .failedPrecondition: self.init(.conflict, code: "failed_precondition", message)
-    case .resourceExhausted: self.init(.tooManyRequests, code: "resource_exhausted", message)
-    case .noSpace: self.init(Self.insufficientStorage, code: "resource_exhausted", message)
-    case .deadlineExceeded: self.init(.gatewayTimeout, code: "timeout", message)
-    case .unavailable, .cancelled: self.init(.serviceUnavailable, code: "agent_unavailable", message)
+    case .notFound: self.init(.notFound, code: .notFound, message)
+    case .alreadyExists: self.init(.conflict, code: .alreadyExists, message)
+    case .permissionDenied: self.init(.forbidden, code: .permissionDenied, message)
+    case .invalidArgument, .outOfRange: self.init(.badRequest, code: .invalidRequest, message)
+    case .failedPrecondition: self.init(.conflict, code: .failedPrecondition, message)
+    case .resourceExhausted: self.init(.tooManyRequests, code: .resourceExhausted, message)
+    case .noSpace: self.init(Self.insufficientStorage, code: .resourceExhausted, message)
+    case .deadlineExceeded: self.init(.gatewayTimeout, code: .timeout, message)
+    case .unavailable, .cancelled: self.init(.serviceUnavailable, code: .agentUnavailable, message)
     case .aborted, .unimplemented, .unauthenticated, .dataLoss, .internalError, .unknown:
-      self.init(.badGateway, code: "agent_error", "\(error.code): \(message)")
+      self.init(.badGateway, code: .agentError, "\(error.code): \(message)")
     }
   }
 
   static let insufficientStorage = HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
 
-  static func code(for status: HTTPResponse.Status) -> String {
+  static func code(for status: HTTPResponse.Status) -> ErrorCode {
     switch status {
-    case .notFound: "not_found"
-    case .unauthorized: "unauthorized"
-    case .contentTooLarge: "too_large"
-    case .methodNotAllowed: "method_not_allowed"
-    case .badRequest: "invalid_request"
-    default: status.code < 500 ? "client_error" : "internal"
+    case .notFound: .notFound
+    case .unauthorized: .unauthorized
+    case .contentTooLarge: .tooLarge
+    case .methodNotAllowed: .methodNotAllowed
+    case .badRequest: .invalidRequest
+    default: status.code < 500 ? .clientError : ._internal
     }
   }
 
@@ -115,7 +144,9 @@ public struct APIError: HTTPResponseError, Sendable {
     switch error {
     case .keyNotFound(let key, _): "missing field \(key.stringValue)"
     case .typeMismatch(_, let context), .valueNotFound(_, let context):
-      "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+      // A query or path parameter has no coding path: its own description names it.
+      context.codingPath.isEmpty
+        ? context.debugDescription : "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
     case .dataCorrupted(let context): context.debugDescription
     @unknown default: "\(error)"
     }
@@ -130,23 +161,23 @@ extension APIError {
     _ error: any Error, sandbox id: String?, during operation: String, manager: SandboxManager
   ) async -> APIError {
     let apiError = APIError(error)
-    guard let id, let guest = error as? GuestError, guest.isBrokenCall else {
+    guard let id, let guest = cause(of: error) as? GuestError, guest.isBrokenCall else {
       return apiError
     }
     let record: SandboxRecord
     do {
       record = try await manager.get(id)
     } catch {
-      return APIError(.gone, code: "sandbox_deleted", "sandbox \(id) was deleted while \(operation) ran")
+      return APIError(.gone, code: .sandboxDeleted, "sandbox \(id) was deleted while \(operation) ran")
     }
     switch record.state {
     case .stopping, .stopped, .error:
       if let reason = record.error {
-        return APIError(.conflict, code: "sandbox_stopped", "sandbox \(id) stopped (\(reason)) while \(operation) ran")
+        return APIError(.conflict, code: .sandboxStopped, "sandbox \(id) stopped (\(reason)) while \(operation) ran")
       }
-      return APIError(.gone, code: "sandbox_deleted", "sandbox \(id) was deleted while \(operation) ran")
+      return APIError(.gone, code: .sandboxDeleted, "sandbox \(id) was deleted while \(operation) ran")
     case .snapshotting, .suspended:
-      return APIError(.conflict, code: "sandbox_suspended", "sandbox \(id) was suspended while \(operation) ran")
+      return APIError(.conflict, code: .sandboxSuspended, "sandbox \(id) was suspended while \(operation) ran")
     default:
       return apiError
     }

@@ -26,7 +26,7 @@ struct AuthMiddleware: RouterMiddleware {
   }
 
   func unauthorized(_ message: String) -> APIError {
-    var error = APIError(.unauthorized, code: "unauthorized", message)
+    var error = APIError(.unauthorized, code: .unauthorized, message)
     error.headers[.wwwAuthenticate] = "Bearer"
     return error
   }

@@ -1,60 +1,72 @@
-import CoveAPIModels
+import CoveAPIContract
 import CoveMachine
 import CoveSandbox
 import Foundation
-import Hummingbird
+import OpenAPIRuntime
 
 extension CoveAPI {
-  /// Lifecycle hooks and supervised services inside a sandbox.
-  func addHookRoutes(to router: Router<CoveRequestContext>) {
-    let sandbox = router.group("/v1/sandboxes/{id}")
-    // The body is the payload; the answer is the command's stdout, as the
-    // HTTP contract in the guest gives it, with API errors otherwise.
-    sandbox.post("hooks/{hook}") { request, context -> Response in
-      let payload = try await request.body.collect(upTo: 4 << 20)
-      let result = try await manager.invokeHook(
-        Self.sandboxID(context), hook: context.parameters.require("hook"), payload: Data(buffer: payload))
-      switch result.outcome {
-      case .done, .alreadyDone:
-        return Response(
-          status: .ok, headers: [.contentType: "application/octet-stream"],
-          body: .init(byteBuffer: ByteBuffer(data: result.output)))
-      case .notReady: throw APIError(.serviceUnavailable, code: "hook_not_ready", result.message)
-      case .refused: throw APIError(.conflict, code: "hook_refused", result.message)
-      case .failed:
-        throw APIError(.unprocessableContent, code: "hook_failed", "exit \(result.exitCode): \(result.message)")
-      }
+  /// A hook's payload is read whole, up to this (413 beyond).
+  static let hookPayloadLimit = 4 << 20
+
+  /// Lifecycle hooks inside a sandbox. The body is the payload; the answer
+  /// is the command's stdout, as the HTTP contract in the guest gives it,
+  /// with API errors otherwise.
+  public func invokeHook(_ input: Operations.InvokeHook.Input) async throws -> Operations.InvokeHook.Output {
+    guard case .binary(let body) = input.body else { throw APIError.badRequest("the body must be the payload's bytes") }
+    // The body was read whole, within the limit, before this ran (ContractTransport).
+    let payload = try await Data(collecting: body, upTo: Self.hookPayloadLimit)
+    let result = try await manager.invokeHook(input.path.id, hook: input.path.hook.rawValue, payload: payload)
+    switch result.outcome {
+    case .done, .alreadyDone: return .ok(.init(body: .binary(HTTPBody(result.output))))
+    case .notReady: throw APIError(.serviceUnavailable, code: .hookNotReady, result.message)
+    case .refused: throw APIError(.conflict, code: .hookRefused, result.message)
+    case .failed:
+      throw APIError(.unprocessableContent, code: .hookFailed, "exit \(result.exitCode): \(result.message)")
     }
-    sandbox.get("hooks") { _, context -> HookHistory in
-      HookHistory(history: try await manager.hookHistory(Self.sandboxID(context)).map(HookRun.init))
+  }
+
+  public func hookHistory(_ input: Operations.HookHistory.Input) async throws -> Operations.HookHistory.Output {
+    let history = try await manager.hookHistory(input.path.id).map(Schemas.HookHistory.HistoryPayloadPayload.init)
+    return .ok(.init(body: .json(.init(history: history))))
+  }
+
+  /// Supervised services inside a sandbox.
+  public func listServices(_ input: Operations.ListServices.Input) async throws -> Operations.ListServices.Output {
+    let services = try await manager.services(input.path.id).map(Schemas.ServiceStatus.init)
+    return .ok(.init(body: .json(.init(services: services))))
+  }
+
+  public func serviceLogs(_ input: Operations.ServiceLogs.Input) async throws -> Operations.ServiceLogs.Output {
+    let tail = input.query.tail ?? 65_536
+    guard (0...(16 << 20)).contains(tail) else {
+      throw APIError.badRequest("tail must be a whole number from 0 to \(16 << 20)")
     }
-    sandbox.get("services") { _, context -> ServiceList in
-      ServiceList(services: try await manager.services(Self.sandboxID(context)).map(ServiceStatus.init))
-    }
-    sandbox.get("services/{name}/logs") { request, context -> Response in
-      let tail = try QueryParameters(request).integer("tail", in: 0...(16 << 20), default: 65_536)
-      let log = try await manager.serviceLogs(
-        Self.sandboxID(context), name: context.parameters.require("name"), tailBytes: tail)
-      return Response(
-        status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
-        body: .init(byteBuffer: ByteBuffer(data: log)))
-    }
+    let log = try await manager.serviceLogs(input.path.id, name: input.path.name, tailBytes: tail)
+    return .ok(.init(body: .plainText(HTTPBody(log))))
   }
 }
 
-extension HookRun {
+extension Schemas.HookHistory.HistoryPayloadPayload {
   init(_ record: HookRecord) {
-    self.init(hook: record.hook, outcome: record.outcome.rawValue, at: record.at)
+    let outcome: OutcomePayload =
+      switch record.outcome {
+      case .done: .done
+      case .notReady: .notReady
+      case .alreadyDone: .alreadyDone
+      case .failed: .failed
+      case .refused: .refused
+      }
+    self.init(hook: record.hook, outcome: outcome, at: record.at)
   }
 }
 
-extension ServiceStatus {
+extension Schemas.ServiceStatus {
   init(_ service: ServiceState) {
-    let state =
+    let state: StatePayload =
       switch service.phase {
-      case .running: "running"
-      case .backoff: "backoff"
-      case .exited: "exited"
+      case .running: .running
+      case .backoff: .backoff
+      case .exited: .exited
       }
     self.init(
       name: service.name, state: state, pid: service.pid.map(Int.init), restarts: service.restarts,

@@ -1,4 +1,4 @@
-import CoveAPIModels
+import CoveAPIContract
 import CoveMachine
 import CoveRules
 import Foundation
@@ -8,40 +8,25 @@ import HummingbirdWebSocket
 import NIOWebSocket
 import ServiceLifecycle
 
-/// A command over a WebSocket, with or without a terminal.
+/// A command over a WebSocket, with or without a terminal: openapi.yaml's
+/// `WebSocketClientMessage` and `WebSocketServerMessage`, as JSON text
+/// messages.
 ///
-/// The client's first message is text, `{"type": "start", "cmd": [...], "env",
-/// "cwd", "user", "timeout", "pty": {"rows": R, "cols": C}}`. Then binary
-/// messages are standard input, and text messages are controls:
-/// `{"type": "stdin", "data": BASE64}`, `{"type": "close_stdin"}`,
-/// `{"type": "resize", "rows": R, "cols": C}`, `{"type": "signal", "signal": N}`.
-/// The server sends text messages: `{"type": "started", "pid"}`,
-/// `{"type": "stdout"|"stderr", "data": BASE64}`, `{"type": "exit", "exit_code",
-/// "signal", "timed_out"}` or `{"type": "error", "code", "message"}`, then
-/// closes. A client that goes away ends the command.
-struct ClientMessage: Decodable, Sendable {
-  struct Size: Decodable, Sendable {
-    var rows: UInt32
-    var cols: UInt32
-  }
-  var type: String
-  var cmd: [String]?
-  var env: [String: String]?
-  var cwd: String?
-  var user: String?
-  var timeout: Int?
-  var pty: Size?
-  var data: String?
-  var rows: UInt32?
-  var cols: UInt32?
-  var signal: Int32?
+/// The client's first message is `start` (the command, optionally with a
+/// PTY size). Then binary messages are standard input, and text messages
+/// are controls: `stdin` (base64), `close_stdin`, `resize`, `signal`. The
+/// server sends `started`, `stdout`/`stderr` (base64), then `exit` or
+/// `error`, and closes. A client that goes away ends the command.
+typealias ClientMessage = Schemas.WebSocketClientMessage
 
+extension Schemas.WebSocketStart {
   func processSpec() throws(APIError) -> ProcessSpec {
-    guard type == "start" else { throw .badRequest("the first message must be {\"type\": \"start\", ...}") }
-    var spec = try Command(cmd ?? [], env: env, cwd: cwd, user: user, timeout: timeout).processSpec()
+    var spec = try Schemas.Command(cmd: cmd, env: env, cwd: cwd, user: user, timeout: timeout).processSpec()
     spec.stdin = true
     if let pty {
-      guard let size = TerminalSize(rows: pty.rows, cols: pty.cols) else { throw .badRequest(TerminalSize.rule) }
+      guard let rows = UInt32(exactly: pty.rows), let cols = UInt32(exactly: pty.cols),
+        let size = TerminalSize(rows: rows, cols: cols)
+      else { throw .badRequest(TerminalSize.rule) }
       spec.terminal = size
     }
     return spec
@@ -61,10 +46,8 @@ extension CoveAPI {
       return .upgrade([:])
     } onUpgrade: { inbound, outbound, context in
       let id = try Self.sandboxID(context.requestContext)
-      let send: @Sendable (String, [String: Any?]) async throws -> Void = { type, fields in
-        var fields = fields
-        fields["type"] = type
-        try await outbound.write(.text(ProcessEventJSON.encode(fields)))
+      let send: @Sendable (Schemas.WebSocketServerMessage) async throws -> Void = { message in
+        try await outbound.write(.text(ProcessEventJSON.encode(message)))
       }
       // SIGTERM ends the command here at once, rather than the daemon
       // waiting for a client that may never close.
@@ -80,7 +63,7 @@ extension CoveAPI {
       // A client that closed or went away has nobody to tell.
       guard let failure, !(failure is ClientLeft) else { return }
       let apiError = await explain(failure, sandbox: id, during: "the command")
-      try? await send("error", ProcessEventJSON.fields(for: apiError))
+      try? await send(ProcessEventJSON.message(for: apiError))
       try? await outbound.close(Self.closeCode(for: apiError), reason: nil)
     }
     return router
@@ -105,7 +88,7 @@ extension CoveAPI {
 
   func runWebSocketCommand(
     sandbox id: String, inbound: WebSocketInboundStream,
-    send: @escaping @Sendable (String, [String: Any?]) async throws -> Void
+    send: @escaping @Sendable (Schemas.WebSocketServerMessage) async throws -> Void
   ) async throws {
     let (starts, startSink) = AsyncStream.makeStream(of: ClientMessage.self)
     let (controls, controlSink) = AsyncStream.makeStream(of: ClientMessage.self)
@@ -125,7 +108,7 @@ extension CoveAPI {
           let parsed: ClientMessage
           switch message {
           case .binary(let buffer):
-            parsed = ClientMessage(type: "stdin", data: Data(buffer: buffer).base64EncodedString())
+            parsed = .stdin(.init(_type: "stdin", data: .init(buffer.readableBytesView)))
           case .text(let text):
             do {
               parsed = try JSONDecoder().decode(ClientMessage.self, from: Data(text.utf8))
@@ -147,14 +130,16 @@ extension CoveAPI {
       group.addTask {
         defer { pidSink.finish() }
         var next = starts.makeAsyncIterator()
-        guard let start = await next.next() else { return .command(ran: false) }
+        guard let first = await next.next() else { return .command(ran: false) }
+        guard case .start(let start) = first else {
+          throw APIError.badRequest("the first message must be {\"type\": \"start\", ...}")
+        }
         let spec = try start.processSpec()
         let guest = try await manager.guest(id, for: "exec")
         try await guest.start(spec) { events in
           for try await event in events {
             if case .started(let pid) = event { pidSink.yield(pid) }
-            let (name, fields) = ProcessEventJSON.fields(for: event)
-            try await send(name, fields)
+            try await send(ProcessEventJSON.message(for: event))
           }
         }
         return .command(ran: true)
@@ -176,34 +161,24 @@ extension CoveAPI {
   }
 
   static func apply(_ control: ClientMessage, to pid: UInt32, guest: any GuestAgent) async throws {
-    switch control.type {
-    case "stdin":
-      guard let data = control.data.flatMap({ Data(base64Encoded: $0) }) else {
-        throw APIError.badRequest("stdin data must be base64")
-      }
-      try await guest.writeStdin(pid: pid, data, close: false)
-    case "close_stdin":
+    switch control {
+    case .stdin(let stdin):
+      try await guest.writeStdin(pid: pid, Data(stdin.data.data), close: false)
+    case .closeStdin:
       try await guest.writeStdin(pid: pid, Data(), close: true)
-    case "resize":
-      guard let rows = control.rows, let cols = control.cols, let size = TerminalSize(rows: rows, cols: cols) else {
-        throw APIError.badRequest("resize needs rows and cols: \(TerminalSize.rule)")
-      }
+    case .resize(let resize):
+      guard let rows = UInt32(exactly: resize.rows), let cols = UInt32(exactly: resize.cols),
+        let size = TerminalSize(rows: rows, cols: cols)
+      else { throw APIError.badRequest("resize needs rows and cols: \(TerminalSize.rule)") }
       try await guest.resize(pid: pid, to: size)
-    case "signal":
-      guard let signal = control.signal, GuestLimits.signals.contains(signal) else {
+    case .signal(let message):
+      guard let signal = Int32(exactly: message.signal), GuestLimits.signals.contains(signal) else {
         throw APIError.badRequest(GuestLimits.signalRule)
       }
       try await guest.signal(pid: pid, signal)
-    default:
-      throw APIError.badRequest("unknown message type \(control.type)")
+    case .start:
+      throw APIError.badRequest("the command has started already")
     }
-  }
-}
-
-extension ClientMessage {
-  init(type: String, data: String? = nil) {
-    self.type = type
-    self.data = data
   }
 }
 

@@ -1,12 +1,15 @@
+import CoveAPIContract
 import CoveMachine
 import CoveSandbox
 import Foundation
 import Hummingbird
 import Logging
+import OpenAPIRuntime
 import Prometheus
 
-/// The HTTP API of `cove serve`: routes over a ``SandboxManager``.
-public struct CoveAPI: Sendable {
+/// The HTTP API of `cove serve`: openapi.yaml's operations (the generated
+/// `APIProtocol`) over a ``SandboxManager``.
+public struct CoveAPI: APIProtocol {
   public let manager: SandboxManager
   public let keys: APIKeys
   let registry: PrometheusCollectorRegistry?
@@ -24,12 +27,16 @@ public struct CoveAPI: Sendable {
     router.add(middleware: ErrorMiddleware(manager: manager))
     if registry != nil { router.add(middleware: MetricsMiddleware()) }
     router.add(middleware: AuthMiddleware(keys: keys))
-    addServiceRoutes(to: router)
-    addSandboxRoutes(to: router)
+    do {
+      try addContractRoutes(to: router)
+    } catch {
+      // Registering fails only for a server URL the document does not
+      // have; the generated code and the document come from one file.
+      preconditionFailure("the generated routes could not be registered: \(error)")
+    }
     addCommandRoutes(to: router)
     addProcessRoutes(to: router)
     addFileRoutes(to: router)
-    addHookRoutes(to: router)
     // Last, so that it wraps only the answer for a path no route matched.
     router.add(
       middleware: MethodNotAllowedMiddleware(
@@ -37,33 +44,33 @@ public struct CoveAPI: Sendable {
     return router
   }
 
-  func addServiceRoutes(to router: Router<CoveRequestContext>) {
-    router.get("/health") { _, _ -> HealthBody in
-      let count = try await manager.list(state: .running).count
-      return HealthBody(status: "ok", version: CoveVersion.current, sandboxes: count)
-    }
-    router.get("/metrics") { _, _ -> Response in
-      var bytes: [UInt8] = []
-      registry?.emit(into: &bytes)
-      return Response(
-        status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-    }
-    router.get("/openapi.yaml") { _, _ -> Response in
-      Response(
-        status: .ok, headers: [.contentType: "application/yaml"],
-        body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
-    }
+  public func health(_ input: Operations.Health.Input) async throws -> Operations.Health.Output {
+    let count = try await manager.list(state: .running).count
+    return .ok(.init(body: .json(.init(status: "ok", version: CoveVersion.current, sandboxes: count))))
   }
 
-  /// The sandbox named by the route's `{id}`.
-  static func sandboxID(_ context: CoveRequestContext) throws -> String {
-    try context.parameters.require("id")
+  public func metrics(_ input: Operations.Metrics.Input) async throws -> Operations.Metrics.Output {
+    var bytes: [UInt8] = []
+    registry?.emit(into: &bytes)
+    return .ok(.init(body: .plainText(HTTPBody(bytes))))
+  }
+
+  public func openAPIDocument(_ input: Operations.OpenAPIDocument.Input) async throws
+    -> Operations.OpenAPIDocument.Output
+  {
+    .ok(.init(body: .yaml(HTTPBody(OpenAPIDocument.yaml))))
   }
 
   /// ``APIError/explaining(_:sandbox:during:manager:)`` with this API's manager.
   func explain(_ error: any Error, sandbox id: String, during operation: String) async -> APIError {
     await APIError.explaining(error, sandbox: id, during: operation, manager: manager)
+  }
+}
+
+extension CoveAPI {
+  /// The sandbox named by a Hummingbird route's `{id}`.
+  static func sandboxID(_ context: CoveRequestContext) throws -> String {
+    try context.parameters.require("id")
   }
 }
 

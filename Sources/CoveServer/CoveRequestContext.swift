@@ -19,7 +19,8 @@ public struct CoveRequestContext: RequestContext, WebSocketRequestContext {
   }
 
   /// JSON bodies of API calls are small; files travel as raw streams.
-  public var maxUploadSize: Int { 1 << 20 }
+  public var maxUploadSize: Int { Self.jsonBodyLimit }
+  static let jsonBodyLimit = 1 << 20
 
   public var responseEncoder: JSONEncoder {
     let encoder = JSONEncoder()

@@ -78,7 +78,7 @@ final class MalformedRequestHandler: ChannelInboundHandler, RemovableChannelHand
       // The client closed its side mid-request: an upload cut short, usually.
       respond(
         APIError(
-          .badRequest, code: "upload_cut",
+          .badRequest, code: .uploadCut,
           "the request ended before its declared length (the client closed its side); nothing was written"),
         context: context, close: true)
     case let error as HTTPParserError:

@@ -26,7 +26,7 @@ struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
       let allowed = allowedMethods(path: request.uri.path)
       guard !allowed.isEmpty else { throw error }
       var refusal = APIError(
-        .methodNotAllowed, code: "method_not_allowed",
+        .methodNotAllowed, code: .methodNotAllowed,
         "\(request.method.rawValue) is not allowed on this path (allowed: \(allowed.joined(separator: ", ")))")
       refusal.headers[.allow] = allowed.joined(separator: ", ")
       throw refusal

@@ -1,30 +1,35 @@
+import CoveAPIContract
 import CoveMachine
 import Foundation
 import HTTPTypes
 import Hummingbird
 import ServiceLifecycle
 
-/// Process events as Server-Sent Events: `started` `{"pid": N}`, `stdout` and
-/// `stderr` `{"data": BASE64}`, `exit` `{"exit_code": N, "signal": N|null,
-/// "timed_out": B}`, and `error` `{"code": ..., "message": ...}` when the
-/// stream breaks after it began.
+/// Process events as Server-Sent Events, each with one line of JSON of
+/// openapi.yaml's types (`CommandEvent`): `started` (`Started`), `stdout`
+/// and `stderr` (`OutputChunk`), `exit` (`ExitStatus`), and `error`
+/// (`ErrorDetail`) when the stream breaks after it began.
 enum ServerSentEvents {
   static let headers: HTTPFields = [
     .contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no",
   ]
 
-  static func event(_ name: String, _ fields: [String: Any?]) -> ByteBuffer {
-    ByteBuffer(string: "event: \(name)\ndata: \(ProcessEventJSON.encode(fields))\n\n")
+  static func event(_ name: String, _ data: some Encodable) -> ByteBuffer {
+    ByteBuffer(string: "event: \(name)\ndata: \(ProcessEventJSON.encode(data))\n\n")
   }
 
   /// The event for one process event.
   static func event(for event: ProcessEvent) -> ByteBuffer {
-    let (name, fields) = ProcessEventJSON.fields(for: event)
-    return self.event(name, fields)
+    switch ProcessEventJSON.payload(for: event) {
+    case .started(let started): self.event("started", started)
+    case .stdout(let chunk): self.event("stdout", chunk)
+    case .stderr(let chunk): self.event("stderr", chunk)
+    case .exit(let status): self.event("exit", status)
+    }
   }
 
   static func error(_ error: APIError) -> ByteBuffer {
-    event("error", ProcessEventJSON.fields(for: error))
+    event("error", error.detail)
   }
 
   /// A streaming response that writes each event `produce` yields, and an
@@ -63,25 +68,48 @@ func withDeadline(_ limit: Duration, _ operation: @escaping @Sendable () async t
   }
 }
 
-/// The JSON of process events, shared by Server-Sent Events and WebSockets.
+/// The JSON of process events, shared by Server-Sent Events and
+/// WebSockets: openapi.yaml's types.
 enum ProcessEventJSON {
-  /// The event's name and fields.
-  static func fields(for event: ProcessEvent) -> (name: String, fields: [String: Any?]) {
+  /// One process event as the document's types give it.
+  enum Payload {
+    case started(Schemas.Started)
+    case stdout(Schemas.OutputChunk)
+    case stderr(Schemas.OutputChunk)
+    case exit(Schemas.ExitStatus)
+  }
+
+  static func payload(for event: ProcessEvent) -> Payload {
     switch event {
-    case .started(let pid): ("started", ["pid": pid])
-    case .stdout(let data): ("stdout", ["data": data.base64EncodedString()])
-    case .stderr(let data): ("stderr", ["data": data.base64EncodedString()])
+    case .started(let pid): .started(.init(pid: Int(pid)))
+    case .stdout(let data): .stdout(.init(data: .init(data)))
+    case .stderr(let data): .stderr(.init(data: .init(data)))
     case .exited(let status, let timedOut):
-      ("exit", ["exit_code": status.shellCode, "signal": status.signal, "timed_out": timedOut])
+      .exit(.init(exitCode: Int(status.shellCode), signal: status.signal.map(Int.init), timedOut: timedOut))
     }
   }
 
-  static func fields(for error: APIError) -> [String: Any?] { ["code": error.code, "message": error.message] }
+  /// The WebSocket message for one process event.
+  static func message(for event: ProcessEvent) -> Schemas.WebSocketServerMessage {
+    switch payload(for: event) {
+    case .started(let started): .started(.init(_type: "started", pid: started.pid))
+    case .stdout(let chunk): .stdout(.init(_type: "stdout", data: chunk.data))
+    case .stderr(let chunk): .stderr(.init(_type: "stderr", data: chunk.data))
+    case .exit(let status):
+      .exit(.init(_type: "exit", exitCode: status.exitCode, signal: status.signal, timedOut: status.timedOut))
+    }
+  }
 
-  static func encode(_ fields: [String: Any?]) -> String {
-    let object = fields.mapValues { $0 ?? NSNull() }
-    let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-    return String(decoding: data ?? Data("{}".utf8), as: UTF8.self)
+  static func message(for error: APIError) -> Schemas.WebSocketServerMessage {
+    .error(.init(_type: "error", code: error.code, message: error.message))
+  }
+
+  /// One line of JSON: keys sorted, slashes as they are.
+  static func encode(_ value: some Encodable) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+    return String(decoding: data, as: UTF8.self)
   }
 }
 

@@ -1,6 +1,10 @@
 import CoveMachine
 import CoveRules
+import CoveSandbox
 import Foundation
+import HTTPTypes
+import NIOCore
+import OpenAPIRuntime
 import Testing
 
 @testable import CoveServer
@@ -21,7 +25,7 @@ import Testing
     for (code, status, apiCode) in expected {
       let error = APIError(GuestError(code, "what the agent said"))
       #expect(error.status.code == status, "\(code)")
-      #expect(error.code == apiCode, "\(code)")
+      #expect(error.code.rawValue == apiCode, "\(code)")
     }
   }
 
@@ -30,6 +34,25 @@ import Testing
     #expect(APIError(GuestError(.resourceExhausted, "no space left on device")).status.code == 429)
     #expect(APIError(GuestError(.noSpace, "too many processes")).status.code == 507)
     #expect(APIError(GuestError(.notFound, "permission denied")).status.code == 404)
+  }
+
+  @Test("the generated server's errors: a request it cannot read is 400, a handler's error keeps its status")
+  func contractErrors() {
+    func wrapped(_ error: any Error, input: (any Sendable)?) -> ServerError {
+      ServerError(
+        operationID: "getSandbox", request: HTTPRequest(method: .get, scheme: nil, authority: nil, path: "/"),
+        requestBody: nil, requestMetadata: .init(), operationInput: input, causeDescription: "test",
+        underlyingError: error)
+    }
+    let unreadable = DecodingError.typeMismatch(
+      Int.self, .init(codingPath: [], debugDescription: "Expected an Int for depth"))
+    let refusal = APIError(wrapped(unreadable, input: nil))
+    #expect(refusal.status.code == 400 && refusal.code == .invalidRequest)
+    #expect(refusal.message.contains("depth"))
+    let missing = APIError(wrapped(SandboxError.notFound("sb-x"), input: "the input"))
+    #expect(missing.status.code == 404 && missing.code == .notFound)
+    let broken = APIError(wrapped(GuestError(.unavailable, "closed"), input: "the input"))
+    #expect(broken.status.code == 503 && broken.code == .agentUnavailable)
   }
 
   @Test("a refusal keeps the agent's message; a failure names its code")
@@ -57,13 +80,20 @@ import Testing
     #expect(ExitStatus.signaled(9).signal == 9)
     #expect(ExitStatus.shellCode(forSignal: 2) == 130)
 
-    let (name, fields) = ProcessEventJSON.fields(for: .exited(.signaled(15), timedOut: true))
-    #expect(name == "exit")
-    #expect(fields["exit_code"] as? Int32 == 143)
-    #expect(fields["signal"] as? Int32 == 15)
-    #expect(fields["timed_out"] as? Bool == true)
-    let json = ProcessEventJSON.encode(ProcessEventJSON.fields(for: .exited(.exited(0), timedOut: false)).fields)
-    #expect(json == #"{"exit_code":0,"signal":null,"timed_out":false}"#)
+    let killed = ServerSentEvents.event(for: .exited(.signaled(15), timedOut: true))
+    #expect(String(buffer: killed) == "event: exit\ndata: {\"exit_code\":143,\"signal\":15,\"timed_out\":true}\n\n")
+    let exited = ProcessEventJSON.encode(ProcessEventJSON.message(for: .exited(.exited(0), timedOut: false)))
+    #expect(exited == #"{"exit_code":0,"timed_out":false,"type":"exit"}"#)
+  }
+
+  @Test("events are the document's types: output as base64, errors with their code")
+  func eventShapes() {
+    let output = ServerSentEvents.event(for: .stdout(Data("hi\n".utf8)))
+    #expect(String(buffer: output) == "event: stdout\ndata: {\"data\":\"aGkK\"}\n\n")
+    let refused = ProcessEventJSON.encode(ProcessEventJSON.message(for: APIError.badRequest("no")))
+    #expect(refused == #"{"code":"invalid_request","message":"no","type":"error"}"#)
+    let started = ProcessEventJSON.encode(ProcessEventJSON.message(for: .started(pid: 7)))
+    #expect(started == #"{"pid":7,"type":"started"}"#)
   }
 
   @Test("exec-and-wait reports a killed command as a shell would")
@@ -91,10 +121,8 @@ import Testing
   @Test("terminal sizes within the shared bounds are taken, others refused")
   func terminalBounds() throws {
     let start = { (rows: UInt32, cols: UInt32) throws -> ProcessSpec in
-      var message = ClientMessage(type: "start")
-      message.cmd = ["sh"]
-      message.pty = .init(rows: rows, cols: cols)
-      return try message.processSpec()
+      try Schemas.WebSocketStart(_type: "start", cmd: ["sh"], pty: .init(rows: Int(rows), cols: Int(cols)))
+        .processSpec()
     }
     #expect(try start(24, 80).terminal == TerminalSize(rows: 24, cols: 80))
     #expect(try start(TerminalSize.bounds.upperBound, 1).terminal?.rows == TerminalSize.bounds.upperBound)
