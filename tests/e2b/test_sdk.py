@@ -167,9 +167,19 @@ def test_pty_kill(sandbox):
         terminal.wait()
 
 
-def test_metrics(sandbox):
+def test_metrics_and_logs(sandbox, daemon):
     metrics = sandbox.get_metrics()
     assert metrics and metrics[-1].mem_total > 0
+    # Many sandboxes' metrics at once, and the logs (the guest's console),
+    # which this SDK does not call: through the control plane directly.
+    headers = {"X-API-KEY": daemon["key"]}
+    many = httpx.get(
+        daemon["url"] + "/sandboxes/metrics", params={"sandbox_ids": sandbox.sandbox_id}, headers=headers, timeout=30
+    )
+    assert many.status_code == 200
+    assert many.json()["sandboxes"][sandbox.sandbox_id]["memTotal"] > 0
+    logs = httpx.get(daemon["url"] + f"/v2/sandboxes/{sandbox.sandbox_id}/logs", headers=headers, timeout=30)
+    assert logs.status_code == 200 and logs.json()["logs"]
 
 
 def envd(daemon, sandbox, path, body, content_type="application/json", token=None):
