@@ -280,6 +280,10 @@ def test_pause_and_connect(sandbox):
     sandbox.files.write("/tmp/kept.txt", "survives")
     assert sandbox.pause()
     assert Sandbox.get_info(sandbox.sandbox_id).state.value == "paused"
+    assert not sandbox.pause()  # already paused: 409, which the SDK reads as False
+    # envd of a paused sandbox: an error of the SDK's own, not a decoding one.
+    with pytest.raises(SandboxException, match="paused"):
+        sandbox.commands.run("true")
     resumed = Sandbox.connect(sandbox.sandbox_id, timeout=900)
     assert resumed.files.read("/tmp/kept.txt") == "survives"
     assert resumed.commands.run("echo back").stdout == "back\n"
