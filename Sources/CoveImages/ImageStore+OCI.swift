@@ -19,7 +19,8 @@ extension ImageStore {
     } else if reference.tag == nil, let digest = reference.digest {
       name += "-" + digest.short
     }
-    let allowed = name.map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "-" }
+    // Lowercase: the daemon takes image names of lowercase letters only.
+    let allowed = name.lowercased().map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "-" }
     return String(String(allowed).prefix(64))
   }
 

@@ -22,6 +22,7 @@ struct UnpackTests {
     }
     #expect(ImageStore.defaultName(for: try ImageReference(parsing: "python:3.12-slim")) == "python-3.12-slim")
     #expect(ImageStore.defaultName(for: hub) == "alpine")
+    #expect(ImageStore.defaultName(for: try ImageReference(parsing: "r.example/team/app:V2_RC")) == "app-v2_rc")
   }
 
   @Test("a Bearer challenge's parameters, quoted commas included")
