@@ -81,7 +81,8 @@ def test_stdin_stream_and_close(sandbox):
     assert handle.wait().stdout == "a\nb\nc\n"
 
 
-def test_command_sees_sandbox_envs_of_create(daemon):
+def test_command_sees_sandbox_envs_of_create(daemon, sandbox):
+    # `sandbox` too: the pages below need two sandboxes.
     sb = Sandbox.create(envs={"FROM_CREATE": "yes"}, metadata={"suite": "e2b"}, timeout=120)
     try:
         assert sb.commands.run("echo $FROM_CREATE").stdout == "yes\n"
@@ -103,8 +104,10 @@ def test_command_sees_sandbox_envs_of_create(daemon):
         before = info.end_at
         sb.set_timeout(600)
         assert sb.get_info().end_at > before
+        assert sb.is_running()
     finally:
         assert sb.kill()
+    assert not sb.is_running()
     assert not Sandbox.kill(sb.sandbox_id)
     assert sb.sandbox_id not in [s.sandbox_id for s in Sandbox.list().next_items()]
 
@@ -129,6 +132,16 @@ def test_files(sandbox):
     assert not files.exists("/tmp/e2b")
     with pytest.raises(NotFoundException):
         files.read("/tmp/e2b/sub/b.txt")
+
+
+def test_write_files_in_one_multipart_upload(sandbox):
+    from e2b.sandbox.filesystem.filesystem import WriteEntry
+
+    written = sandbox.files.write_files(
+        [WriteEntry(path="/tmp/many/one.txt", data="1"), WriteEntry(path="/tmp/many/two.txt", data=b"2")]
+    )
+    assert sorted(w.path for w in written) == ["/tmp/many/one.txt", "/tmp/many/two.txt"]
+    assert sandbox.commands.run("cat /tmp/many/one.txt /tmp/many/two.txt").stdout == "12"
 
 
 def test_large_file_round_trip(sandbox):
