@@ -1,4 +1,4 @@
-@_exported import CoveAPIModels
+import CoveAPIContract
 import Foundation
 
 /// What can go wrong talking to `cove serve`.
@@ -17,6 +17,7 @@ public enum CoveClientError: Error, CustomStringConvertible, Sendable {
   }
 }
 
+/// How a command ended.
 public struct ExitStatus: Codable, Sendable {
   public var exitCode: Int32
   public var signal: Int32?
@@ -26,6 +27,16 @@ public struct ExitStatus: Codable, Sendable {
     case signal
     case exitCode = "exit_code"
     case timedOut = "timed_out"
+  }
+
+  init(exitCode: Int, signal: Int?, timedOut: Bool) {
+    self.exitCode = Int32(clamping: exitCode)
+    self.signal = signal.map { Int32(clamping: $0) }
+    self.timedOut = timedOut
+  }
+
+  init(_ status: Components.Schemas.ExitStatus) {
+    self.init(exitCode: status.exitCode, signal: status.signal, timedOut: status.timedOut)
   }
 }
 
@@ -38,14 +49,66 @@ extension ExecResult {
 /// Which of a command's output streams a piece came from.
 public enum OutputChannel: Sendable { case stdout, stderr }
 
-struct Chunk: Codable {
-  var data: String
+// CoveAPIModels' shapes, which the CLI and Swift programs use, from and to
+// the generated ones.
+
+extension Sandbox {
+  init(_ sandbox: Components.Schemas.Sandbox) {
+    self.init(
+      id: sandbox.id, image: sandbox.image, cpus: sandbox.cpus, memoryMiB: sandbox.memoryMib,
+      state: sandbox.state.rawValue, createdAt: sandbox.createdAt, expiresAt: sandbox.expiresAt,
+      metadata: sandbox.metadata.additionalProperties, error: sandbox.error, template: sandbox.template,
+      suspendedAt: sandbox.suspendedAt)
+  }
 }
 
-struct APIErrorBody: Codable {
-  struct Inner: Codable {
-    var code: String
-    var message: String
+extension Template {
+  init(_ template: Components.Schemas.Template) {
+    self.init(
+      name: template.name, image: template.image, cpus: template.cpus, memoryMiB: template.memoryMib,
+      startCmd: template.startCmd, readyCmd: template.readyCmd, hooks: template.hooks.map(TemplateHooks.init),
+      services: template.services?.map(GuestService.init), createdAt: template.createdAt)
   }
-  var error: Inner
+}
+
+extension TemplateHooks {
+  init(_ hooks: Components.Schemas.Hooks) {
+    self.init(
+      validate: hooks.validate, run: hooks.run, suspend: hooks.suspend, resume: hooks.resume,
+      terminate: hooks.terminate, httpPort: hooks.httpPort)
+  }
+}
+
+extension Components.Schemas.Hooks {
+  init(_ hooks: TemplateHooks) {
+    self.init(
+      validate: hooks.validate, run: hooks.run, suspend: hooks.suspend, resume: hooks.resume,
+      terminate: hooks.terminate, httpPort: hooks.httpPort)
+  }
+}
+
+extension GuestService {
+  init(_ service: Components.Schemas.Service) {
+    self.init(
+      name: service.name, cmd: service.cmd, user: service.user, group: service.group,
+      env: service.env?.additionalProperties, cwd: service.cwd,
+      restart: service.restart.flatMap { Restart(rawValue: $0.rawValue) })
+  }
+}
+
+extension Components.Schemas.Service {
+  init(_ service: GuestService) {
+    self.init(
+      name: service.name, cmd: service.cmd, user: service.user, group: service.group,
+      env: service.env.map { .init(additionalProperties: $0) }, cwd: service.cwd,
+      restart: service.restart.flatMap { RestartPayload(rawValue: $0.rawValue) })
+  }
+}
+
+extension Components.Schemas.Command {
+  init(_ command: Command) {
+    self.init(
+      cmd: command.cmd, env: command.env.map { .init(additionalProperties: $0) }, cwd: command.cwd,
+      user: command.user, timeout: command.timeout, stdin: command.stdin, tag: command.tag)
+  }
 }

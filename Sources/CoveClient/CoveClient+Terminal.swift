@@ -1,3 +1,4 @@
+import CoveAPIContract
 import Foundation
 import HTTPTypes
 import HummingbirdWSClient
@@ -21,13 +22,11 @@ extension CoveClient {
     _ id: String, _ command: Command, pty: (rows: Int, cols: Int)?, input: AsyncStream<CommandInput>,
     output: @escaping @Sendable (OutputChannel, Data) -> Void
   ) async throws -> ExitStatus {
-    var start: [String: Any] = ["type": "start", "cmd": command.cmd]
-    if let env = command.env { start["env"] = env }
-    if let cwd = command.cwd { start["cwd"] = cwd }
-    if let user = command.user { start["user"] = user }
-    if let timeout = command.timeout { start["timeout"] = timeout }
-    if let pty { start["pty"] = ["rows": pty.rows, "cols": pty.cols] }
-    let startText = String(decoding: try JSONSerialization.data(withJSONObject: start), as: UTF8.self)
+    let start = Components.Schemas.WebSocketClientMessage.start(
+      .init(
+        _type: "start", cmd: command.cmd, env: command.env.map { .init(additionalProperties: $0) }, cwd: command.cwd,
+        user: command.user, timeout: command.timeout, pty: pty.map { .init(rows: $0.rows, cols: $0.cols) }))
+    let startText = try Self.text(start)
     var headers = HTTPFields()
     if let key { headers[.authorization] = "Bearer \(key)" }
     let url =
@@ -65,40 +64,38 @@ extension CoveClient {
         for await item in input {
           switch item {
           case .stdin(let data): try await outbound.write(.binary(ByteBuffer(data: data)))
-          case .closeStdin: try await outbound.write(.text(#"{"type":"close_stdin"}"#))
+          case .closeStdin: try await outbound.write(.text(Self.text(.closeStdin(.init(_type: "close_stdin")))))
           case .resize(let rows, let cols):
-            try await outbound.write(.text(#"{"type":"resize","rows":\#(rows),"cols":\#(cols)}"#))
-          case .signal(let signal): try await outbound.write(.text(#"{"type":"signal","signal":\#(signal)}"#))
+            try await outbound.write(.text(Self.text(.resize(.init(_type: "resize", rows: rows, cols: cols)))))
+          case .signal(let signal):
+            try await outbound.write(.text(Self.text(.signal(.init(_type: "signal", signal: Int(signal))))))
           }
         }
       }
       defer { sending.cancel() }
       for try await message in inbound.messages(maxSize: 4 << 20) {
+        // Binary messages, or kinds a newer daemon adds, are not for this client.
         guard case .text(let text) = message,
-          let event = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-          let type = event["type"] as? String
+          let event = try? JSONDecoder().decode(Components.Schemas.WebSocketServerMessage.self, from: Data(text.utf8))
         else { continue }
-        switch type {
-        case "stdout", "stderr":
-          let data = (event["data"] as? String).flatMap { Data(base64Encoded: $0) } ?? Data()
-          output(type == "stdout" ? .stdout : .stderr, data)
-        case "exit":
-          result.set(
-            .success(
-              ExitStatus(
-                exitCode: Int32(event["exit_code"] as? Int ?? 1), signal: (event["signal"] as? Int).map(Int32.init),
-                timedOut: event["timed_out"] as? Bool ?? false)))
+        switch event {
+        case .stdout(let chunk): output(.stdout, Data(chunk.data.data))
+        case .stderr(let chunk): output(.stderr, Data(chunk.data.data))
+        case .exit(let exit):
+          result.set(.success(ExitStatus(exitCode: exit.exitCode, signal: exit.signal, timedOut: exit.timedOut)))
           return
-        case "error":
-          result.set(
-            .failure(
-              CoveClientError.api(
-                status: 200, code: event["code"] as? String ?? "error", message: event["message"] as? String ?? "")))
+        case .error(let error):
+          result.set(.failure(CoveClientError.api(status: 200, code: error.code.rawValue, message: error.message)))
           return
-        default: break
+        case .started: break
         }
       }
     }
+  }
+
+  /// A client message as the WebSocket's JSON text.
+  static func text(_ message: Components.Schemas.WebSocketClientMessage) throws -> String {
+    String(decoding: try JSONEncoder().encode(message), as: UTF8.self)
   }
 }
 
