@@ -212,7 +212,13 @@ let package = Package(
       dependencies: [
         "CoveAPIModels",
         "CoveClient",
+        "CoveSandbox",
         .product(name: "MCP", package: "swift-sdk"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOFoundationCompat", package: "swift-nio"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]
     ),
     // The `cove` command.

@@ -9,6 +9,13 @@ public enum CoveMCPServer {
 
   /// A server whose tools act through `tools`.
   public static func make(tools: SandboxTools) async -> Server {
+    await make { _ in tools }
+  }
+
+  /// A server whose tools, for each call, act through `tools(key)`, `key`
+  /// being the bearer token of the HTTP request that carried the call (nil
+  /// over stdio, or when the request had none).
+  static func make(tools: @escaping @Sendable (String?) -> SandboxTools) async -> Server {
     let server = Server(
       name: name, version: version, title: "Cove sandboxes",
       instructions:
@@ -16,7 +23,11 @@ public enum CoveMCPServer {
         + "when done; it is deleted by itself after its timeout.",
       capabilities: .init(tools: .init(listChanged: false)))
     await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: SandboxTools.definitions) }
-    await server.withMethodHandler(CallTool.self) { call in await tools.call(call.name, call.arguments ?? [:]) }
+    await server.withMethodHandler(CallTool.self) { call in
+      let authorization = Server.currentHandlerContext?.httpContext?.header("Authorization")
+      let key = authorization.flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+      return await tools(key).call(call.name, call.arguments ?? [:])
+    }
     return server
   }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CoveE2B
 import CoveImages
+import CoveMCP
 import CoveMachine
 import CoveSandbox
 import CoveServer
@@ -36,10 +37,13 @@ extension Cove {
     var e2bListen: String?
     @Option(help: "The domain E2B's SDK is given for {port}-{id}.{domain} hosts (default: localhost:PORT).")
     var e2bDomain: String?
+    @Option(help: "Also serve MCP over HTTP (POST /mcp, with an API key) on HOST:PORT.")
+    var mcpListen: String?
 
     func validate() throws {
       guard Self.parse(listen) != nil else { throw ValidationError("--listen takes HOST:PORT") }
       if let e2bListen, Self.parse(e2bListen) == nil { throw ValidationError("--e2b-listen takes HOST:PORT") }
+      if let mcpListen, Self.parse(mcpListen) == nil { throw ValidationError("--mcp-listen takes HOST:PORT") }
       guard maxSandboxes >= 1 else { throw ValidationError("--max-sandboxes must be at least 1") }
     }
 
@@ -66,7 +70,11 @@ extension Cove {
       if let memoryBudget { options.manager.memoryBudgetMiB = memoryBudget }
       options.manager.bootTimeout = .milliseconds(Int(bootTimeout * 1000))
       let e2b = e2bListener(dataDirectory: options.dataDirectory, logger: logger)
-      if let e2b { options.manager.onRecovered = { manager in e2b.start(manager: manager) } }
+      let mcp = mcpListener(logger: logger)
+      options.manager.onRecovered = { manager in
+        e2b?.start(manager: manager)
+        mcp?.start(keys: APIKeys(store: manager.store))
+      }
       // A daemon that cannot boot guests would answer every create with an
       // error that is not the client's fault: refuse to listen instead.
       await HostCheck.cli(
@@ -76,13 +84,25 @@ extension Cove {
         try await CoveServer.run(
           options: options, assets: GuestAssets(home: home, logger: logger), registry: registry, logger: logger
         ) { url in
+          mcp?.daemonListens(at: url)
           FileHandle.standardOutput.write(Data("cove: listening on \(url)\n".utf8))
         }
       } catch {
         await e2b?.stop()
+        await mcp?.stop()
         fail(error, code: 1)
       }
       await e2b?.stop()
+      await mcp?.stop()
+    }
+
+    /// The MCP listener of --mcp-listen; a port it cannot take ends the daemon.
+    func mcpListener(logger: Logger) -> MCPListener? {
+      guard let mcpListen, let (host, port) = Self.parse(mcpListen) else { return nil }
+      return MCPListener(
+        host: host, port: port, logger: logger,
+        onListening: { url in FileHandle.standardOutput.write(Data("cove: MCP on \(url)\n".utf8)) },
+        onFailure: { error in fail(Message("the MCP listener on \(mcpListen) failed: \(error)"), code: 1) })
     }
 
     /// The E2B listener of --e2b-listen; a port it cannot take ends the daemon.

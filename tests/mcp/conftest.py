@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @dataclass
 class Daemon:
     url: str
+    mcp_url: str
     key: str
     binary: str
     environment: dict[str, str]
@@ -46,17 +47,22 @@ def daemon() -> Iterator[Daemon]:
         )
         key = keys.stdout.strip().splitlines()[-1]
         process = subprocess.Popen(
-            [binary, "serve", "--listen", "127.0.0.1:0", "--data", str(data), "--default-image", "busybox"],
+            [binary, "serve", "--listen", "127.0.0.1:0", "--mcp-listen", "127.0.0.1:0"]
+            + ["--data", str(data), "--default-image", "busybox"],
             env=env,
             stdout=subprocess.PIPE,
             text=True,
         )
         assert process.stdout is not None
-        line = process.stdout.readline()  # the address, once it listens; EOF if it died
-        if "http://" not in line:
-            process.wait()
-            pytest.fail(f"cove serve did not start (exit {process.returncode}): {line!r}")
-        yield Daemon(url=line[line.index("http://") :].strip(), key=key, binary=binary, environment=env)
+        # The API's and MCP's addresses, in either order, once each listens; EOF if it died.
+        urls: dict[str, str] = {}
+        while len(urls) < 2:
+            line = process.stdout.readline()
+            if "http://" not in line:
+                process.wait()
+                pytest.fail(f"cove serve did not start (exit {process.returncode}): {line!r}")
+            urls["mcp" if "MCP on" in line else "api"] = line[line.index("http://") :].strip()
+        yield Daemon(url=urls["api"], mcp_url=urls["mcp"], key=key, binary=binary, environment=env)
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=300) == 0
     finally:

@@ -9,8 +9,10 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx2
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
 
 from conftest import Daemon
 
@@ -101,3 +103,43 @@ def test_a_wrong_key_is_refused_by_the_daemon(daemon: Daemon) -> None:
         assert error and "401" in text, text
 
     with_session(daemon, "cove_not-a-key", body)
+
+
+def with_http_session(daemon: Daemon, key: str, body: Callable[[ClientSession], Awaitable[None]]) -> None:
+    """Talks to the daemon's MCP listener (cove serve --mcp-listen, POST /mcp) with `key`."""
+
+    async def run() -> None:
+        client = create_mcp_http_client(headers={"Authorization": f"Bearer {key}"})
+        async with client:
+            async with streamable_http_client(daemon.mcp_url, http_client=client) as streams:
+                async with ClientSession(streams[0], streams[1]) as session:
+                    info = await session.initialize()
+                    assert info.server_info.name == "cove"
+                    await body(session)
+
+    asyncio.run(run())
+
+
+def test_the_daemon_serves_mcp_over_http_with_the_callers_key(daemon: Daemon) -> None:
+    async def body(session: ClientSession) -> None:
+        listed = await session.list_tools()
+        assert {tool.name for tool in listed.tools} == TOOLS
+        text, error = await call(session, "create_sandbox", image="busybox", timeout=600)
+        assert not error, text
+        match = re.search(r"sb-[0-9a-f]+", text)
+        assert match, text
+        sandbox = match.group(0)
+        text, error = await call(session, "run_command", sandbox_id=sandbox, command="echo over-http")
+        assert not error and "exit code 0" in text and "over-http" in text, text
+        text, error = await call(session, "kill_sandbox", sandbox_id=sandbox)
+        assert not error, text
+
+    with_http_session(daemon, daemon.key, body)
+
+
+def test_the_http_endpoint_refuses_a_request_without_a_valid_key(daemon: Daemon) -> None:
+    request = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+    for extra in ({}, {"Authorization": "Bearer cove_not-a-key"}):
+        answer = httpx2.post(daemon.mcp_url, json=request, headers=headers | extra, timeout=60)
+        assert answer.status_code == 401, answer.text
