@@ -42,8 +42,7 @@ public struct Sandbox: Codable, Sendable, Equatable {
   public var image: String
   public var cpus: Int
   public var memoryMiB: Int
-  /// starting, running, paused, snapshotting, suspended, stopping, stopped or error.
-  public var state: String
+  public var state: State
   public var createdAt: Date
   public var expiresAt: Date
   public var metadata: [String: String]
@@ -53,7 +52,7 @@ public struct Sandbox: Codable, Sendable, Equatable {
   public var suspendedAt: Date?
 
   public init(
-    id: String, image: String, cpus: Int, memoryMiB: Int, state: String, createdAt: Date, expiresAt: Date,
+    id: String, image: String, cpus: Int, memoryMiB: Int, state: State, createdAt: Date, expiresAt: Date,
     metadata: [String: String], error: String? = nil, template: String? = nil, suspendedAt: Date? = nil
   ) {
     self.id = id
@@ -75,6 +74,15 @@ public struct Sandbox: Codable, Sendable, Equatable {
     case createdAt = "created_at"
     case expiresAt = "expires_at"
     case suspendedAt = "suspended_at"
+  }
+}
+
+extension Sandbox {
+  /// Where a sandbox is in its life, as the API names it (openapi.yaml's
+  /// `Sandbox.state`).
+  public enum State: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
+    case queued, starting, running, paused, snapshotting, suspended, stopping, stopped, error
+    public var description: String { rawValue }
   }
 }
 

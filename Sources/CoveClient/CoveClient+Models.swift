@@ -56,9 +56,25 @@ extension Sandbox {
   init(_ sandbox: Components.Schemas.Sandbox) {
     self.init(
       id: sandbox.id, image: sandbox.image, cpus: sandbox.cpus, memoryMiB: sandbox.memoryMib,
-      state: sandbox.state.rawValue, createdAt: sandbox.createdAt, expiresAt: sandbox.expiresAt,
+      state: .init(sandbox.state), createdAt: sandbox.createdAt, expiresAt: sandbox.expiresAt,
       metadata: sandbox.metadata.additionalProperties, error: sandbox.error, template: sandbox.template,
       suspendedAt: sandbox.suspendedAt)
+  }
+}
+
+extension Sandbox.State {
+  init(_ state: Components.Schemas.Sandbox.StatePayload) {
+    switch state {
+    case .queued: self = .queued
+    case .starting: self = .starting
+    case .running: self = .running
+    case .paused: self = .paused
+    case .snapshotting: self = .snapshotting
+    case .suspended: self = .suspended
+    case .stopping: self = .stopping
+    case .stopped: self = .stopped
+    case .error: self = .error
+    }
   }
 }
 

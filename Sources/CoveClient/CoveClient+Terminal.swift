@@ -39,7 +39,7 @@ extension CoveClient {
       // A refused upgrade carries no reason: ask the plain API why (a missing
       // or stopped sandbox, a bad key), or report the refusal itself.
       let sandbox = try await sandbox(id)
-      if sandbox.state != "running" {
+      if sandbox.state != .running {
         throw CoveClientError.api(
           status: 409, code: "conflict", message: "sandbox \(id) is \(sandbox.state); exec needs a running sandbox")
       }

@@ -83,7 +83,7 @@ extension Cove {
           Table(
             ["ID", "STATE", "IMAGE", "CPUS", "MEMORY", "EXPIRES"],
             sandboxes.map {
-              [$0.id, $0.state, $0.image, "\($0.cpus)", "\($0.memoryMiB) MiB", Table.format($0.expiresAt)]
+              [$0.id, $0.state.rawValue, $0.image, "\($0.cpus)", "\($0.memoryMiB) MiB", Table.format($0.expiresAt)]
             }))
       }
     }

@@ -47,7 +47,7 @@ struct BootQueueTests {
     for create in creates {
       do {
         let sandbox = try await create.value
-        #expect(sandbox.state == "running")
+        #expect(sandbox.state == .running)
         running.append(sandbox.id)
       } catch let error as CoveClientError {
         #expect("\(error)".contains("deleted before it started"), "\(error)")
@@ -77,10 +77,10 @@ struct BootQueueTests {
     // With the host's single boot turn held, a resume waits, visibly.
     var held = try await pool.admit()
     let resume = Task { try await client.resume(id) }
-    while try await client.sandbox(id).state != "queued" { try await Task.sleep(for: .milliseconds(100)) }
+    while try await client.sandbox(id).state != .queued { try await Task.sleep(for: .milliseconds(100)) }
     held.release()
     let resumed = try await resume.value
-    #expect(resumed.state == "running")
+    #expect(resumed.state == .running)
     #expect(try await client.exec(id, Command(["cat", "/root/mark"])).stdout == "kept\n")
 
     // Suspended again, and deleted while its resume waits: the resume is
@@ -91,7 +91,7 @@ struct BootQueueTests {
     held = try await pool.admit()
     defer { held.release() }
     let cancelled = Task { try await client.resume(id) }
-    while try await client.sandbox(id).state != "queued" { try await Task.sleep(for: .milliseconds(100)) }
+    while try await client.sandbox(id).state != .queued { try await Task.sleep(for: .milliseconds(100)) }
     #expect(try await daemon.raw(.DELETE, "/v1/sandboxes/\(id)").status == 204)
     await #expect(throws: CoveClientError.self) { try await cancelled.value }
     #expect(try await daemon.raw(.GET, "/v1/sandboxes/\(id)").status == 404)

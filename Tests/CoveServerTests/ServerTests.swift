@@ -16,7 +16,7 @@ struct ServerTests {
       CreateSandbox(
         image: "busybox", memoryMiB: 512, timeout: 1800, env: ["GREETING": "hello"], metadata: ["team": "a"])
     )
-    #expect(sandbox.state == "running")
+    #expect(sandbox.state == .running)
     #expect(sandbox.metadata == ["team": "a"])
     #expect(try await client.sandbox(sandbox.id) == sandbox)
     #expect(try await client.sandboxes(state: "running").map(\.id) == [sandbox.id])
@@ -146,7 +146,7 @@ struct ServerTests {
 
     // The reaper stops a sandbox whose time is up; what needs a running one is then a 409.
     let sandbox = try await daemon.client.createSandbox(CreateSandbox(image: "busybox", timeout: 2))
-    #expect(try await eventually(30) { try await daemon.client.sandbox(sandbox.id).state == "stopped" })
+    #expect(try await eventually(30) { try await daemon.client.sandbox(sandbox.id).state == .stopped })
     #expect(try await daemon.client.sandbox(sandbox.id).error == "timed out")
     let exec = try await daemon.raw(.POST, "/v1/sandboxes/\(sandbox.id)/exec", body: #"{"cmd": ["true"]}"#)
     #expect(exec.status == 409 && exec.body.contains("stopped"))
@@ -167,7 +167,7 @@ struct ServerTests {
     #expect(second.status == 429 && second.body.contains("limit of 1"))
     try await daemon.client.deleteSandbox(first.id)
     let third = try await daemon.client.createSandbox(CreateSandbox(image: "busybox"))
-    #expect(third.state == "running")
+    #expect(third.state == .running)
   }
 
   @Test("a daemon killed with -9 takes its running sandboxes over, and settles the ones that died")
@@ -189,9 +189,9 @@ struct ServerTests {
     }
     kill(try #require(lostPID), SIGKILL)
     try await daemon.start()
-    #expect(try await daemon.client.sandbox(kept.id).state == "running")
+    #expect(try await daemon.client.sandbox(kept.id).state == .running)
     let after = try await daemon.client.sandbox(lost.id)
-    #expect(after.state == "stopped" && after.error?.contains("exited") == true)
+    #expect(after.state == .stopped && after.error?.contains("exited") == true)
     #expect(!FileManager.default.fileExists(atPath: daemon.runDirectory + "/" + lost.id))
     #expect(try await daemon.client.exec(kept.id, Command(["cat", "/tmp/mark"])).stdout == "kept\n")
     let processes = try await daemon.raw(.GET, "/v1/sandboxes/\(kept.id)/processes")
@@ -212,12 +212,12 @@ struct ServerTests {
       .POST, "/v1/sandboxes/\(sandbox.id)/processes", body: #"{"cmd": ["sleep", "600"], "tag": "sleeper"}"#)
     #expect(started.status == 201)
     _ = try await client.exec(sandbox.id, Command(["sh", "-c", "echo before > /tmp/mark"]))
-    #expect(try await client.pause(sandbox.id).state == "paused")
+    #expect(try await client.pause(sandbox.id).state == .paused)
     let refused = try await daemon.raw(.POST, "/v1/sandboxes/\(sandbox.id)/exec", body: #"{"cmd": ["true"]}"#)
     #expect(refused.status == 409 && refused.body.contains("paused"))
     #expect(try await daemon.raw(.POST, "/v1/sandboxes/\(sandbox.id)/pause").status == 409)
     try await Task.sleep(for: .seconds(3))
-    #expect(try await client.resume(sandbox.id).state == "running")
+    #expect(try await client.resume(sandbox.id).state == .running)
     #expect(try await daemon.raw(.POST, "/v1/sandboxes/\(sandbox.id)/resume").status == 409)
     #expect(try await client.exec(sandbox.id, Command(["cat", "/tmp/mark"])).stdout == "before\n")
     #expect(try await daemon.raw(.GET, "/v1/sandboxes/\(sandbox.id)/processes").body.contains("sleeper"))
@@ -243,7 +243,7 @@ struct ServerTests {
     var beats: [String: String] = [:]
     for _ in 0..<10 {
       let clone = try await client.createSandbox(CreateSandbox(template: "beating"))
-      #expect(clone.state == "running" && clone.template == "beating")
+      #expect(clone.state == .running && clone.template == "beating")
       clones.append(clone)
     }
     for clone in clones {

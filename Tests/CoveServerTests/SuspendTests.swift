@@ -19,7 +19,7 @@ struct SuspendTests {
     #expect(started.status == 201)
     _ = try await client.exec(id, Command(["sh", "-c", "echo before > /tmp/mark"]))
     let suspended = try await client.suspend(id)
-    #expect(suspended.state == "suspended" && suspended.suspendedAt != nil)
+    #expect(suspended.state == .suspended && suspended.suspendedAt != nil)
     #expect(daemon.qemuProcesses.isEmpty, "a suspended sandbox keeps no VM")
     let saved = daemon.data + "/suspended/" + id
     #expect(FileManager.default.fileExists(atPath: saved + "/state"))
@@ -32,9 +32,9 @@ struct SuspendTests {
     try await Task.sleep(for: .seconds(2))
     try await daemon.start()
     client = daemon.client  // a new port
-    #expect(try await client.sandbox(id).state == "suspended")
+    #expect(try await client.sandbox(id).state == .suspended)
     let resumed = try await client.resume(id)
-    #expect(resumed.state == "running" && resumed.suspendedAt == nil)
+    #expect(resumed.state == .running && resumed.suspendedAt == nil)
     // The timeout stood still while it was suspended.
     #expect(resumed.expiresAt.timeIntervalSince(sandbox.expiresAt) >= 2)
     #expect(!FileManager.default.fileExists(atPath: saved))
@@ -49,15 +49,15 @@ struct SuspendTests {
     // A template of the running sandbox, which carries on.
     let template = try await client.createTemplate(from: id, name: "from-running")
     #expect(template.image == "busybox")
-    #expect(try await client.sandbox(id).state == "running")
+    #expect(try await client.sandbox(id).state == .running)
     #expect(try await client.exec(id, Command(["cat", "/tmp/mark"])).stdout == "before\n")
     let clone = try await client.createSandbox(CreateSandbox(template: "from-running"))
     #expect(try await client.exec(clone.id, Command(["cat", "/tmp/mark"])).stdout == "before\n")
     _ = try await client.exec(clone.id, Command(["sh", "-c", "echo clone > /tmp/mark"]))
     // A clone's memory is its template's, privately: its snapshot carries its RAM.
-    #expect(try await client.suspend(clone.id).state == "suspended")
+    #expect(try await client.suspend(clone.id).state == .suspended)
     #expect(FileManager.default.fileExists(atPath: daemon.data + "/suspended/\(clone.id)/memory-in-state"))
-    #expect(try await client.resume(clone.id).state == "running")
+    #expect(try await client.resume(clone.id).state == .running)
     #expect(try await client.exec(clone.id, Command(["cat", "/tmp/mark"])).stdout == "clone\n")
     #expect(try await client.exec(clone.id, Command(["hostname"])).stdout == clone.id + "\n")
     // Suspended, the clone still needs its template.
@@ -70,8 +70,8 @@ struct SuspendTests {
     // A paused sandbox is paused again once its template is made.
     _ = try await client.pause(id)
     _ = try await client.createTemplate(from: id, name: "from-paused")
-    #expect(try await client.sandbox(id).state == "paused")
-    #expect(try await client.resume(id).state == "running")
+    #expect(try await client.sandbox(id).state == .paused)
+    #expect(try await client.resume(id).state == .running)
     try await client.deleteTemplate("from-paused")
     try await client.deleteSandbox(id)
     #expect(daemon.qemuProcesses.isEmpty)
@@ -101,7 +101,7 @@ struct SuspendTests {
     let sandbox = try await daemon.client.createSandbox(CreateSandbox(image: "busybox"))
     let refused = try await daemon.raw(.POST, "/v1/sandboxes/\(sandbox.id)/suspend")
     #expect(refused.status == 507 && refused.body.contains("insufficient_storage"))
-    #expect(try await daemon.client.sandbox(sandbox.id).state == "running")
+    #expect(try await daemon.client.sandbox(sandbox.id).state == .running)
     #expect(try await daemon.client.exec(sandbox.id, Command(["true"])).exitCode == 0)
     try await daemon.client.deleteSandbox(sandbox.id)
   }
