@@ -47,8 +47,10 @@ final class AutoPause: Sendable {
       body(&deadlines)
       return deadlines
     }
+    // Best effort: a deadline that is not kept on disk still holds until
+    // the daemon restarts, and the reaper's later deadline bounds it then.
     if let data = try? JSONEncoder().encode(snapshot) {
-      FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600])
+      _ = FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600])
     }
   }
 }

@@ -60,7 +60,7 @@ struct UnpackTests {
     let hex = String(repeating: "a", count: 64)
     let dead = "\(root)/.partial/\(hex).\(gone).dead"
     let live = "\(root)/.partial/\(hex).\(getppid()).live"
-    for path in [dead, live] { FileManager.default.createFile(atPath: path, contents: Data("half".utf8)) }
+    for path in [dead, live] { #expect(FileManager.default.createFile(atPath: path, contents: Data("half".utf8))) }
     try cache.store(Data("whole".utf8))
     #expect(!FileManager.default.fileExists(atPath: dead))
     #expect(FileManager.default.fileExists(atPath: live))
