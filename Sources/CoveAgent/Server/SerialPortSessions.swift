@@ -51,7 +51,9 @@ public final class SerialPortSessions: Sendable {
   /// Opens the port and starts waiting for the host at once, so that what
   /// the host sends while the server starts is read, not lost.
   public init(path: String, logger: Logger) throws(AgentListenerError) {
-    let port = open(path, O_RDWR | O_CLOEXEC)
+    // Non-blocking: a write while no host is connected would otherwise wait
+    // for the next host and hand it the bytes of a session that is over.
+    let port = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK)
     guard port >= 0 else { throw AgentListenerError("cannot open \(path): errno \(errno)") }
     var st = stat()
     guard fstat(port, &st) == 0, (st.st_mode & S_IFMT) == S_IFCHR else {
@@ -165,8 +167,9 @@ public final class SerialPortSessions: Sendable {
     }
     logger.debug("host session started", metadata: ["port": "\(path)"])
     let agentDone = SessionFlag()
+    let over = SessionFlag()
     let outbound = PortThread.start { [port] in
-      Self.copyOut(from: pumped, to: port)
+      Self.copyOut(from: pumped, to: port, until: over)
       agentDone.raise()
     }
     var next: [UInt8] = []
@@ -177,7 +180,8 @@ public final class SerialPortSessions: Sendable {
       next = copyIn(to: pumped) { agentDone.isRaised || self.isDetached }
     }
     // The agent's side reads its end of file and closes the connection; the
-    // outbound thread then reads its own and ends.
+    // outbound thread drops what the port has not taken and ends.
+    over.raise()
     shutdown(pumped, Int32(SHUT_RDWR))
     outbound?.join()
     try? channel.closeFuture.wait()
@@ -207,9 +211,11 @@ public final class SerialPortSessions: Sendable {
     return []
   }
 
-  /// The agent's bytes to the host until the agent closes its side or the
-  /// port refuses them (the host went).
-  private static func copyOut(from pumped: Int32, to port: Int32) {
+  /// The agent's bytes to the host until the agent closes its side, the
+  /// port fails, or the session is `over`: the port takes nothing while no
+  /// host is connected, and what a session that ended had left unsent must
+  /// not reach the next host.
+  private static func copyOut(from pumped: Int32, to port: Int32, until over: SessionFlag) {
     var buffer = [UInt8](repeating: 0, count: 65536)
     while true {
       let count = read(pumped, &buffer, buffer.count)
@@ -218,9 +224,14 @@ public final class SerialPortSessions: Sendable {
       var sent = 0
       while sent < count {
         let written = buffer.withUnsafeBytes { write(port, $0.baseAddress! + sent, count - sent) }
+        if written > 0 {
+          sent += written
+          continue
+        }
         if written < 0 && errno == EINTR { continue }
-        guard written > 0 else { return }
-        sent += written
+        guard written < 0 && errno == EAGAIN, !over.isRaised else { return }
+        var request = pollfd(fd: port, events: Int16(POLLOUT), revents: 0)
+        _ = poll(&request, 1, 200)
       }
     }
   }
